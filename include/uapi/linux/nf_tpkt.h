@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * nf_tpkt: inspection and normalization of ISO-on-TCP (RFC 1006 TPKT,
+ * ISO 8073 / X.224 COTP) traffic in the netfilter fast path.
+ *
+ * This header is the whole user-visible API of the module: the names of the
+ * checks, actions, TPDU types and counters that the kernel, tpktctl and the
+ * documentation share, and the generic netlink family that configures it.
+ *
+ * Generic netlink family
+ * ----------------------
+ *
+ * Family name NF_TPKT_GENL_NAME ("nf_tpkt"), version NF_TPKT_GENL_VERSION.
+ * Every request acts on the network namespace of the requesting socket.
+ * Commands marked "admin" need CAP_NET_ADMIN in the user namespace that owns
+ * that network namespace (GENL_UNS_ADMIN_PERM); the others are open to any
+ * user.  Errors come back as negative errnos with an extack message naming
+ * the offending attribute.
+ *
+ * NF_TPKT_CMD_GET_POLICY (any user, do)
+ *     Request: no attributes.
+ *     Reply:   NF_TPKT_CMD_GET_POLICY with every NF_TPKT_A_POLICY_* attribute.
+ *
+ * NF_TPKT_CMD_SET_POLICY (admin, do)
+ *     Request: any subset of NF_TPKT_A_POLICY_*; absent attributes keep
+ *              their current value.  The new policy is validated as a whole
+ *              and replaces the old one atomically (RCU): on any error the
+ *              policy in force is unchanged.
+ *
+ * NF_TPKT_CMD_GET_STATS (any user, do)
+ *     Request: optional NF_TPKT_A_STATS_RESET (flag, admin only when set):
+ *              the counters are read and then zeroed.
+ *     Reply:   NF_TPKT_A_STATS_COUNTERS, NF_TPKT_A_STATS_TPDUS and
+ *              NF_TPKT_A_STATS_ANOMALIES, each a nest of NLA_U64 attributes
+ *              whose type is the index of enum nf_tpkt_counter,
+ *              enum nf_tpkt_tpdu and enum nf_tpkt_check respectively, and
+ *              NF_TPKT_A_STATS_FLOWS_ACTIVE (NLA_U32).
+ *
+ * NF_TPKT_CMD_GET_FLOWS (admin, dump)
+ *     One message per tracked flow: NF_TPKT_A_FLOW_* attributes.
+ *
+ * NF_TPKT_CMD_FLUSH_FLOWS (admin, do)
+ *     Forget every tracked flow of the namespace.  Their connections go on
+ *     untracked unless the pickup policy lets them be picked up again.
+ *
+ * Multicast group NF_TPKT_MCGRP_EVENTS ("events", admin to subscribe)
+ *     NF_TPKT_CMD_EVENT messages, one per reported anomaly, rate-limited by
+ *     NF_TPKT_A_POLICY_EVENT_RATE; NF_TPKT_A_EVENT_* attributes.  Anomalies
+ *     whose action is "ignore" are never reported.
+ */
+#ifndef _UAPI_LINUX_NF_TPKT_H
+#define _UAPI_LINUX_NF_TPKT_H
+
+#include <linux/types.h>
+
+#define NF_TPKT_GENL_NAME	"nf_tpkt"
+#define NF_TPKT_GENL_VERSION	1
+#define NF_TPKT_MCGRP_EVENTS	"events"
+
+/*
+ * enum nf_tpkt_check - what the stream engine checks, one action each.
+ *
+ * Names in brackets are the ones tpktctl and the documentation use.
+ *
+ * @NF_TPKT_CHECK_RESERVED: [tpkt-reserved] TPKT reserved byte is not 0.
+ *	Fixable: the byte is rewritten to 0.
+ * @NF_TPKT_CHECK_VERSION: [tpkt-version] TPKT version is not 3.  The stream
+ *	cannot be framed any more: it is desynchronised as well.
+ * @NF_TPKT_CHECK_LENGTH: [tpkt-length] TPKT length below 7.  Lengths below 4
+ *	cannot be framed: the stream is desynchronised as well.
+ * @NF_TPKT_CHECK_COTP_LI: [cotp-li] COTP length indicator is 255, 0, larger
+ *	than the TPKT holds, or too small for the TPDU's fixed part.
+ * @NF_TPKT_CHECK_COTP_CODE: [cotp-code] unknown TPDU code.
+ * @NF_TPKT_CHECK_COTP_CLASS_TPDU: [cotp-class-tpdu] TPDU type not permitted
+ *	in the protocol class negotiated by CR/CC (ISO 8073 table 2).
+ * @NF_TPKT_CHECK_COTP_CLASS_OPTION: [cotp-class-option] CR/CC class-option
+ *	byte with reserved bits (0x0c) set or a class above 4.  Fixable when
+ *	only reserved bits are set: they are cleared.
+ * @NF_TPKT_CHECK_COTP_PARAM: [cotp-param] malformed CR/CC/DR/ER parameter:
+ *	truncated, wrong length for its code, or TPDU-size code out of range
+ *	(7..13; 7..11 in class 0).
+ * @NF_TPKT_CHECK_COTP_OVERSIZE: [cotp-oversize] TPDU larger than the
+ *	maximum negotiated by CR/CC.
+ * @NF_TPKT_CHECK_DESYNC: [desync] the byte stream cannot be framed any more
+ *	(after a version or length error, or data lost out of order).  The
+ *	engine never edits bytes of a desynchronised stream.
+ */
+enum nf_tpkt_check {
+	NF_TPKT_CHECK_RESERVED,
+	NF_TPKT_CHECK_VERSION,
+	NF_TPKT_CHECK_LENGTH,
+	NF_TPKT_CHECK_COTP_LI,
+	NF_TPKT_CHECK_COTP_CODE,
+	NF_TPKT_CHECK_COTP_CLASS_TPDU,
+	NF_TPKT_CHECK_COTP_CLASS_OPTION,
+	NF_TPKT_CHECK_COTP_PARAM,
+	NF_TPKT_CHECK_COTP_OVERSIZE,
+	NF_TPKT_CHECK_DESYNC,
+	__NF_TPKT_CHECK_MAX
+};
+#define NF_TPKT_CHECK_MAX (__NF_TPKT_CHECK_MAX - 1)
+
+/*
+ * enum nf_tpkt_action - what to do when a check fails.
+ *
+ * @NF_TPKT_ACT_IGNORE: nothing, not even a count.
+ * @NF_TPKT_ACT_COUNT: count and report an event.
+ * @NF_TPKT_ACT_FIX: count, report and rewrite the offending bytes (only for
+ *	checks that have a meaningful fix).
+ * @NF_TPKT_ACT_DROP: count, report, and drop the segment holding the
+ *	offending TPKT and every later segment of that direction (including
+ *	retransmissions): the stream is blocked from that TPKT on.
+ *
+ * The mode caps the configured action: monitor acts at most as count,
+ * normalize at most as fix, enforce as configured.
+ */
+enum nf_tpkt_action {
+	NF_TPKT_ACT_IGNORE,
+	NF_TPKT_ACT_COUNT,
+	NF_TPKT_ACT_FIX,
+	NF_TPKT_ACT_DROP,
+	__NF_TPKT_ACT_MAX
+};
+#define NF_TPKT_ACT_MAX (__NF_TPKT_ACT_MAX - 1)
+
+/*
+ * enum nf_tpkt_mode - per-namespace operating mode.
+ *
+ * @NF_TPKT_MODE_OFF: hooks return at once; nothing is tracked.
+ * @NF_TPKT_MODE_MONITOR: track, count, report; never change a packet.
+ * @NF_TPKT_MODE_NORMALIZE: also apply fix actions.
+ * @NF_TPKT_MODE_ENFORCE: also apply drop actions.
+ */
+enum nf_tpkt_mode {
+	NF_TPKT_MODE_OFF,
+	NF_TPKT_MODE_MONITOR,
+	NF_TPKT_MODE_NORMALIZE,
+	NF_TPKT_MODE_ENFORCE,
+	__NF_TPKT_MODE_MAX
+};
+#define NF_TPKT_MODE_MAX (__NF_TPKT_MODE_MAX - 1)
+
+/*
+ * enum nf_tpkt_tpdu - COTP TPDU types (ISO 8073 / X.224), as counted.
+ * The code is the high nibble of the TPDU code octet.
+ */
+enum nf_tpkt_tpdu {
+	NF_TPKT_TPDU_CR,	/* 0xe0 connection request */
+	NF_TPKT_TPDU_CC,	/* 0xd0 connection confirm */
+	NF_TPKT_TPDU_DR,	/* 0x80 disconnect request */
+	NF_TPKT_TPDU_DC,	/* 0xc0 disconnect confirm */
+	NF_TPKT_TPDU_DT,	/* 0xf0 data */
+	NF_TPKT_TPDU_ED,	/* 0x10 expedited data */
+	NF_TPKT_TPDU_AK,	/* 0x60 data acknowledgement */
+	NF_TPKT_TPDU_EA,	/* 0x20 expedited data acknowledgement */
+	NF_TPKT_TPDU_RJ,	/* 0x50 reject */
+	NF_TPKT_TPDU_ER,	/* 0x70 TPDU error */
+	NF_TPKT_TPDU_UNKNOWN,	/* any other code */
+	__NF_TPKT_TPDU_MAX
+};
+#define NF_TPKT_TPDU_MAX (__NF_TPKT_TPDU_MAX - 1)
+
+/*
+ * enum nf_tpkt_ooo - what to do with a segment that arrives ahead of a gap
+ * which may hide a TPKT header (a gap inside a known TPDU body is harmless
+ * and always passes).
+ *
+ * @NF_TPKT_OOO_DROP: drop it; the sender retransmits it in order.
+ * @NF_TPKT_OOO_PASS: pass it unparsed and count it; if its framing cannot be
+ *	recovered once the gap is filled, the stream is desynchronised there.
+ */
+enum nf_tpkt_ooo {
+	NF_TPKT_OOO_DROP,
+	NF_TPKT_OOO_PASS,
+	__NF_TPKT_OOO_MAX
+};
+#define NF_TPKT_OOO_MAX (__NF_TPKT_OOO_MAX - 1)
+
+/*
+ * enum nf_tpkt_pickup - connections whose SYN was not seen, and
+ * resynchronisation after a desync.
+ *
+ * @NF_TPKT_PICKUP_STRICT: only connections seen from their SYN are tracked;
+ *	a desynchronised direction stays so.
+ * @NF_TPKT_PICKUP_LOOSE: start (or restart) parsing at a segment that begins
+ *	with a plausible TPKT + COTP header.
+ */
+enum nf_tpkt_pickup {
+	NF_TPKT_PICKUP_STRICT,
+	NF_TPKT_PICKUP_LOOSE,
+	__NF_TPKT_PICKUP_MAX
+};
+#define NF_TPKT_PICKUP_MAX (__NF_TPKT_PICKUP_MAX - 1)
+
+/*
+ * enum nf_tpkt_full - what happens to a new connection when the flow table
+ * is full.
+ *
+ * @NF_TPKT_FULL_FAIL_OPEN: pass it untracked (counted as refused).
+ * @NF_TPKT_FULL_FAIL_CLOSED: drop its SYN (counted as refused).
+ */
+enum nf_tpkt_full {
+	NF_TPKT_FULL_FAIL_OPEN,
+	NF_TPKT_FULL_FAIL_CLOSED,
+	__NF_TPKT_FULL_MAX
+};
+#define NF_TPKT_FULL_MAX (__NF_TPKT_FULL_MAX - 1)
+
+/* Hook selection bits for NF_TPKT_A_POLICY_HOOKS. */
+#define NF_TPKT_HOOK_FORWARD	(1U << 0)
+#define NF_TPKT_HOOK_INPUT	(1U << 1)	/* NF_INET_LOCAL_IN */
+#define NF_TPKT_HOOK_OUTPUT	(1U << 2)	/* NF_INET_LOCAL_OUT */
+#define NF_TPKT_HOOK_ALL	(NF_TPKT_HOOK_FORWARD | NF_TPKT_HOOK_INPUT | \
+				 NF_TPKT_HOOK_OUTPUT)
+
+/*
+ * enum nf_tpkt_counter - per-namespace counters (64-bit, monotonic until
+ * reset).
+ *
+ * @NF_TPKT_CTR_PACKETS: TCP segments on the port set seen by a hook.
+ * @NF_TPKT_CTR_BYTES: their TCP payload bytes.
+ * @NF_TPKT_CTR_TPKTS: TPKT headers parsed.
+ * @NF_TPKT_CTR_EDITS: bytes rewritten by fix actions (retransmissions
+ *	included).
+ * @NF_TPKT_CTR_DROPS: segments dropped by a drop action, the out-of-order
+ *	policy or a fail-closed table.
+ * @NF_TPKT_CTR_DESYNCS: directions that lost framing.
+ * @NF_TPKT_CTR_RESYNCS: directions that found framing again (loose pickup).
+ * @NF_TPKT_CTR_OOO: segments that arrived ahead of a gap.
+ * @NF_TPKT_CTR_REXMITS: segments carrying data already parsed.
+ * @NF_TPKT_CTR_REXMIT_UNFIXED: retransmitted segments that may hold a byte
+ *	once fixed whose edit was forgotten (edit history full or not
+ *	allocatable); they pass unedited.
+ * @NF_TPKT_CTR_PICKUPS: directions picked up mid-stream (loose pickup).
+ * @NF_TPKT_CTR_UNTRACKED: segments passed without parsing (no flow, or a
+ *	direction not synchronised).
+ * @NF_TPKT_CTR_FRAGMENTS: IP fragments on the port set (never parsed).
+ * @NF_TPKT_CTR_FLOWS_CREATED: flows created.
+ * @NF_TPKT_CTR_FLOWS_EXPIRED: flows removed after idle timeout, FIN or RST.
+ * @NF_TPKT_CTR_FLOWS_EVICTED: flows removed to make room or by a flush.
+ * @NF_TPKT_CTR_FLOWS_REFUSED: new connections not tracked: table full.
+ * @NF_TPKT_CTR_EVENTS_SUPPRESSED: events not sent because of the rate limit.
+ */
+enum nf_tpkt_counter {
+	NF_TPKT_CTR_PACKETS,
+	NF_TPKT_CTR_BYTES,
+	NF_TPKT_CTR_TPKTS,
+	NF_TPKT_CTR_EDITS,
+	NF_TPKT_CTR_DROPS,
+	NF_TPKT_CTR_DESYNCS,
+	NF_TPKT_CTR_RESYNCS,
+	NF_TPKT_CTR_OOO,
+	NF_TPKT_CTR_REXMITS,
+	NF_TPKT_CTR_REXMIT_UNFIXED,
+	NF_TPKT_CTR_PICKUPS,
+	NF_TPKT_CTR_UNTRACKED,
+	NF_TPKT_CTR_FRAGMENTS,
+	NF_TPKT_CTR_FLOWS_CREATED,
+	NF_TPKT_CTR_FLOWS_EXPIRED,
+	NF_TPKT_CTR_FLOWS_EVICTED,
+	NF_TPKT_CTR_FLOWS_REFUSED,
+	NF_TPKT_CTR_EVENTS_SUPPRESSED,
+	__NF_TPKT_CTR_MAX
+};
+#define NF_TPKT_CTR_MAX (__NF_TPKT_CTR_MAX - 1)
+
+#endif /* _UAPI_LINUX_NF_TPKT_H */

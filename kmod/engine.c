@@ -1,0 +1,806 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * TPKT (RFC 1006) / COTP (ISO 8073, X.224) stream engine.
+ *
+ * Each direction is parsed as a byte stream by a state machine that is fed
+ * header bytes one at a time and jumps over TPDU bodies using the TPKT
+ * length, so the result does not depend on how TCP cut the stream and the
+ * cost grows with the number of headers, not with the number of bytes.
+ *
+ * Decisions about a byte are taken when that byte is parsed, so a fix is
+ * always applied to the segment holding the byte; what was fixed is kept in
+ * a small history until the peer acknowledges it, so retransmissions get
+ * the same edits.
+ */
+#include <tpkt/engine.h>
+
+/* struct tpkt_dir.flags */
+#define DF_SYNCED	0x0001	/* isn known, parsing */
+#define DF_DESYNC	0x0002	/* framing lost at ->stop */
+#define DF_POISON	0x0004	/* dropping everything from ->stop on */
+#define DF_LOST		0x0008	/* edits below ->lost may be forgotten */
+#define DF_CLOSED	0x0010	/* RST seen */
+#define DF_PICKED	0x0020	/* picked up mid-stream */
+#define DF_PEND_RES	0x0040	/* reserved byte anomaly to report at idx 3 */
+#define DF_LI_BAD	0x0080	/* LI unusable: do not parse past the code */
+#define DF_PREF		0x0100	/* preferred maximum TPDU size (0xf0) seen */
+
+/* Parameter parser states (->pstate). */
+enum { PS_CODE, PS_LEN, PS_VALUE, PS_SKIP };
+
+/* Byte offsets within a TPKT. */
+#define IDX_VERSION	0
+#define IDX_RESERVED	1
+#define IDX_LEN_LO	3
+#define IDX_LI		4
+#define IDX_CODE	5
+
+#define CLASS_OPT_RESERVED	0x0c
+
+enum { GO_ON, STOP };
+
+struct run {
+	struct tpkt_flow *f;
+	struct tpkt_dir *d;
+	unsigned int dirn;
+	const struct tpkt_policy *pol;
+	const struct tpkt_sink *sink;
+	void *ctx;
+	struct tpkt_counts *cnt;
+	bool drop;
+};
+
+static inline bool before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+static inline bool after(u32 a, u32 b)
+{
+	return before(b, a);
+}
+
+#define BIT_T(t)	(1U << NF_TPKT_TPDU_##t)
+
+/* ISO 8073 table 2: TPDU types permitted per class. */
+static const u16 class_tpdus[5] = {
+	[0] = BIT_T(CR) | BIT_T(CC) | BIT_T(DR) | BIT_T(DT) | BIT_T(ER),
+	[1] = BIT_T(CR) | BIT_T(CC) | BIT_T(DR) | BIT_T(DC) | BIT_T(DT) |
+	      BIT_T(ED) | BIT_T(AK) | BIT_T(EA) | BIT_T(RJ) | BIT_T(ER),
+	[2] = BIT_T(CR) | BIT_T(CC) | BIT_T(DR) | BIT_T(DC) | BIT_T(DT) |
+	      BIT_T(ED) | BIT_T(AK) | BIT_T(EA) | BIT_T(ER),
+	[3] = 0x3ff,
+	[4] = 0x3ff,
+};
+
+/* Smallest LI per TPDU type: the code octet plus the fixed part. */
+static const u8 fixed_li[__NF_TPKT_TPDU_MAX] = {
+	[NF_TPKT_TPDU_CR] = 6, [NF_TPKT_TPDU_CC] = 6, [NF_TPKT_TPDU_DR] = 6,
+	[NF_TPKT_TPDU_DC] = 5, [NF_TPKT_TPDU_DT] = 2, [NF_TPKT_TPDU_ED] = 4,
+	[NF_TPKT_TPDU_AK] = 4, [NF_TPKT_TPDU_EA] = 4, [NF_TPKT_TPDU_RJ] = 4,
+	[NF_TPKT_TPDU_ER] = 4,
+};
+
+/* TPDUs whose header is parsed in full (fixed part and parameters). */
+#define PARSED_TPDUS	(BIT_T(CR) | BIT_T(CC) | BIT_T(DR) | BIT_T(DC) | \
+			 BIT_T(ER))
+
+unsigned int tpkt_tpdu_type(u8 code)
+{
+	switch (code >> 4) {
+	case 0xe: return NF_TPKT_TPDU_CR;
+	case 0xd: return NF_TPKT_TPDU_CC;
+	case 0x8: return NF_TPKT_TPDU_DR;
+	case 0xc: return NF_TPKT_TPDU_DC;
+	case 0xf: return NF_TPKT_TPDU_DT;
+	case 0x1: return NF_TPKT_TPDU_ED;
+	case 0x6: return NF_TPKT_TPDU_AK;
+	case 0x2: return NF_TPKT_TPDU_EA;
+	case 0x5: return NF_TPKT_TPDU_RJ;
+	case 0x7: return NF_TPKT_TPDU_ER;
+	default: return NF_TPKT_TPDU_UNKNOWN;
+	}
+}
+
+/* Whether a parameter of @code may have length @len (ISO 8073 13.3.4). */
+static bool param_len_ok(u8 code, u8 len)
+{
+	switch (code) {
+	case 0xc0:	/* TPDU size */
+	case 0xc4:	/* version number */
+	case 0xc6:	/* additional option selection */
+		return len == 1;
+	case 0xc3:	/* checksum */
+	case 0x85:	/* acknowledgement time */
+	case 0x87:	/* priority */
+	case 0x8b:	/* reassignment time */
+		return len == 2;
+	case 0x86:	/* residual error rate */
+		return len == 3;
+	case 0xf2:	/* inactivity timer */
+		return len == 4;
+	case 0x88:	/* transit delay */
+		return len == 8;
+	case 0x89:	/* throughput */
+		return len == 12 || len == 24;
+	case 0xf0:	/* preferred maximum TPDU size */
+		return len >= 1 && len <= 4;
+	default:	/* TSAPs, additional information, unknown: any */
+		return true;
+	}
+}
+
+static void start_tpkt(struct tpkt_dir *d)
+{
+	d->pos = 0;
+	d->tlen = 0;
+	d->hneed = TPKT_HDR_LEN;
+	d->tpdu = TPKT_TPDU_NONE;
+	d->flags &= ~(DF_PEND_RES | DF_LI_BAD | DF_PREF);
+}
+
+static void sync_dir(struct tpkt_dir *d, u32 isn, u16 flags)
+{
+	struct tpkt_hist *h = d->hist;
+
+	memset(d, 0, sizeof(*d));
+	d->hist = h;
+	if (h)
+		h->count = 0;
+	d->isn = isn;
+	d->flags = DF_SYNCED | flags;
+	start_tpkt(d);
+}
+
+static void poison(struct run *r, u32 at)
+{
+	struct tpkt_dir *d = r->d;
+
+	if (!(d->flags & DF_POISON)) {
+		d->flags |= DF_POISON;
+		d->stop = at;
+	}
+	r->drop = true;
+}
+
+/*
+ * Count and report a failed check; returns the action taken.  @fixable
+ * tells whether this instance can be fixed: if not, fix acts as count.
+ */
+static unsigned int report(struct run *r, unsigned int check, u32 tpkt_off,
+			   u32 off, u32 value, bool fixable)
+{
+	struct tpkt_dir *d = r->d;
+	unsigned int act = r->pol->action[check];
+	struct tpkt_anomaly a;
+
+	if (act == NF_TPKT_ACT_IGNORE)
+		return act;
+	if (act == NF_TPKT_ACT_FIX && !fixable)
+		act = NF_TPKT_ACT_COUNT;
+	r->cnt->anomaly[check]++;
+
+	memset(&a, 0, sizeof(a));
+	a.check = check;
+	a.action = act;
+	a.tpdu = d->tpdu;
+	a.orig_len = d->pos < sizeof(d->hdr) ? d->pos + 1U : sizeof(d->hdr);
+	if (check == NF_TPKT_CHECK_DESYNC)
+		a.orig_len = 0;
+	memcpy(a.orig, d->hdr, sizeof(a.orig));
+	a.tpkt_off = tpkt_off;
+	a.off = off;
+	a.value = value;
+	if (r->sink->anomaly)
+		r->sink->anomaly(r->ctx, &a);
+
+	if (act == NF_TPKT_ACT_DROP)
+		poison(r, tpkt_off);
+	return act;
+}
+
+/* Framing lost from stream offset @at on. */
+static int desync(struct run *r, u32 at)
+{
+	struct tpkt_dir *d = r->d;
+
+	d->flags |= DF_DESYNC;
+	d->stop = at;
+	r->cnt->ctr[NF_TPKT_CTR_DESYNCS]++;
+	report(r, NF_TPKT_CHECK_DESYNC, at, at, 0, false);
+	return STOP;
+}
+
+static void hist_forget(struct tpkt_dir *d, const struct tpkt_hist_ent *e)
+{
+	if (!(d->flags & DF_LOST) || after(e->off + 1, d->lost))
+		d->lost = e->off + 1;
+	d->flags |= DF_LOST;
+}
+
+static void hist_push(struct run *r, u32 off, u8 val)
+{
+	struct tpkt_dir *d = r->d;
+	struct tpkt_hist *h = d->hist;
+	struct tpkt_hist_ent e = { .off = off, .val = val };
+
+	if (!h && r->sink->hist_alloc)
+		h = d->hist = r->sink->hist_alloc(r->ctx, r->dirn);
+	if (!h || !h->cap) {
+		hist_forget(d, &e);
+		return;
+	}
+	if (h->count == h->cap) {
+		hist_forget(d, &h->ent[h->head]);
+		h->head = (h->head + 1) % h->cap;
+		h->count--;
+	}
+	h->ent[(h->head + h->count) % h->cap] = e;
+	h->count++;
+}
+
+/* The peer acknowledged everything below stream offset @ack. */
+static void dir_acked(struct tpkt_dir *d, u32 ack)
+{
+	struct tpkt_hist *h = d->hist;
+
+	if (!after(ack, d->acked))
+		return;
+	d->acked = ack;
+	while (h && h->count && before(h->ent[h->head].off, ack)) {
+		h->head = (h->head + 1) % h->cap;
+		h->count--;
+	}
+}
+
+static void edit(struct run *r, u32 seg_off, u32 so, u8 val)
+{
+	r->sink->edit(r->ctx, seg_off, val);
+	r->cnt->ctr[NF_TPKT_CTR_EDITS]++;
+	hist_push(r, so, val);
+}
+
+/* Re-apply remembered edits to the already parsed stream range [s, m). */
+static void replay(struct run *r, u32 s, u32 m)
+{
+	struct tpkt_dir *d = r->d;
+	struct tpkt_hist *h = d->hist;
+	unsigned int i;
+
+	if ((d->flags & DF_LOST) && before(s, d->lost))
+		r->cnt->ctr[NF_TPKT_CTR_REXMIT_UNFIXED]++;
+	for (i = 0; h && i < h->count; i++) {
+		const struct tpkt_hist_ent *e = &h->ent[(h->head + i) % h->cap];
+
+		if (!before(e->off, m))
+			break;
+		if (!before(e->off, s)) {
+			r->sink->edit(r->ctx, e->off - s, e->val);
+			r->cnt->ctr[NF_TPKT_CTR_EDITS]++;
+		}
+	}
+}
+
+/* Apply what CR/CC negotiated to the flow. */
+static void conn_done(struct run *r)
+{
+	struct tpkt_dir *d = r->d;
+	struct tpkt_flow *f = r->f;
+	struct tpkt_conn_info ci;
+	u32 tpkt_off = d->next - d->pos;
+	bool truncated = d->pstate == PS_LEN ||
+			 (d->pstate == PS_VALUE && d->pidx < d->plen);
+
+	if (truncated &&
+	    report(r, NF_TPKT_CHECK_COTP_PARAM, tpkt_off, d->next, d->pcode,
+		   false) == NF_TPKT_ACT_DROP)
+		return;
+
+	if (d->tpdu == NF_TPKT_TPDU_CC) {
+		f->cls = d->opt >> 4;
+		f->max_tpdu = d->psize ? d->psize : 128;
+	}
+	if (!r->sink->conn)
+		return;
+	memset(&ci, 0, sizeof(ci));
+	ci.tpdu = d->tpdu;
+	if (d->tpdu == NF_TPKT_TPDU_CR || d->tpdu == NF_TPKT_TPDU_CC) {
+		ci.cls = d->opt >> 4;
+		ci.options = d->opt & 0x0f;
+	} else {
+		ci.cause = d->opt;
+	}
+	ci.dst_ref = d->dst_ref;
+	ci.src_ref = d->src_ref;
+	ci.tpdu_size = d->psize;
+	ci.tsap_off[0] = d->tsap_off[0];
+	ci.tsap_off[1] = d->tsap_off[1];
+	ci.tsap_len[0] = d->tsap_len[0];
+	ci.tsap_len[1] = d->tsap_len[1];
+	ci.tpkt_off = tpkt_off;
+	r->sink->conn(r->ctx, &ci);
+}
+
+/* A parameter value is complete. */
+static int param_done(struct run *r, u32 tpkt_off)
+{
+	struct tpkt_dir *d = r->d;
+	u8 max_code = (d->opt >> 4) == 0 ? 11 : 13;
+
+	if (d->tpdu != NF_TPKT_TPDU_CR && d->tpdu != NF_TPKT_TPDU_CC)
+		return GO_ON;
+	switch (d->pcode) {
+	case 0xc0:
+		if (d->pval < 7 || d->pval > max_code) {
+			if (report(r, NF_TPKT_CHECK_COTP_PARAM, tpkt_off,
+				   d->next, d->pval, false) == NF_TPKT_ACT_DROP)
+				return STOP;
+			break;
+		}
+		/* the preferred maximum (0xf0) wins when both are present */
+		if (!(d->flags & DF_PREF))
+			d->psize = 1U << d->pval;
+		break;
+	case 0xf0:
+		/* in units of 128 octets; anything past 2^31 is "no limit" */
+		d->psize = d->pval < (1U << 24) ? d->pval * 128 : 1U << 31;
+		d->flags |= DF_PREF;
+		break;
+	}
+	return GO_ON;
+}
+
+/* One byte of a CR/CC/DR/DC/ER variable part (parameters). */
+static int param_byte(struct run *r, u32 tpkt_off, u8 b)
+{
+	struct tpkt_dir *d = r->d;
+	unsigned int left = d->hneed - d->pos - 1;	/* after this byte */
+
+	switch (d->pstate) {
+	case PS_CODE:
+		d->pcode = b;
+		d->pstate = PS_LEN;
+		break;
+	case PS_LEN:
+		d->plen = b;
+		d->pidx = 0;
+		d->pval = 0;
+		d->pstate = PS_VALUE;
+		if (b > left || !param_len_ok(d->pcode, b)) {
+			d->pstate = PS_SKIP;
+			if (report(r, NF_TPKT_CHECK_COTP_PARAM, tpkt_off,
+				   d->next, d->pcode, false) == NF_TPKT_ACT_DROP)
+				return STOP;
+		} else if (d->pcode == 0xc1 || d->pcode == 0xc2) {
+			d->tsap_off[d->pcode - 0xc1] = d->pos + 1;
+			d->tsap_len[d->pcode - 0xc1] = b;
+		}
+		if (d->pstate == PS_VALUE && !b)
+			d->pstate = PS_CODE;
+		break;
+	case PS_VALUE:
+		if (d->pidx < 4)
+			d->pval = d->pval << 8 | b;
+		if (++d->pidx == d->plen) {
+			d->pstate = PS_CODE;
+			return param_done(r, tpkt_off);
+		}
+		break;
+	default:
+		break;
+	}
+	return GO_ON;
+}
+
+/* One byte of the fixed part of a CR/CC/DR/DC/ER header. */
+static int fixed_byte(struct run *r, u32 tpkt_off, u32 seg_off, u8 b)
+{
+	struct tpkt_dir *d = r->d;
+	unsigned int idx = d->pos;
+	unsigned int act, cls = b >> 4;
+	bool bad, fixable;
+
+	switch (idx) {
+	case 6: case 7:
+		d->dst_ref = d->dst_ref << 8 | b;
+		return GO_ON;
+	case 8: case 9:
+		if (d->tpdu == NF_TPKT_TPDU_ER) {
+			if (idx == 8)
+				d->opt = b;
+			return GO_ON;
+		}
+		d->src_ref = d->src_ref << 8 | b;
+		return GO_ON;
+	}
+	/* idx 10: class/option (CR/CC) or reason (DR) */
+	d->opt = b;
+	if (d->tpdu != NF_TPKT_TPDU_CR && d->tpdu != NF_TPKT_TPDU_CC)
+		return GO_ON;
+	bad = cls > 4 || (b & CLASS_OPT_RESERVED);
+	if (!bad)
+		return GO_ON;
+	fixable = cls <= 4;
+	act = report(r, NF_TPKT_CHECK_COTP_CLASS_OPTION, tpkt_off, d->next, b,
+		     fixable);
+	if (act == NF_TPKT_ACT_DROP)
+		return STOP;
+	if (act == NF_TPKT_ACT_FIX) {
+		d->opt = b & ~CLASS_OPT_RESERVED;
+		edit(r, seg_off, d->next, d->opt);
+	}
+	return GO_ON;
+}
+
+/* The TPDU code octet. */
+static int code_byte(struct run *r, u32 tpkt_off, u8 b)
+{
+	struct tpkt_dir *d = r->d;
+	struct tpkt_flow *f = r->f;
+	unsigned int t = tpkt_tpdu_type(b);
+	u8 li = d->hdr[IDX_LI];
+
+	d->tpdu = t;
+	r->cnt->tpdu[t]++;
+	if (t == NF_TPKT_TPDU_UNKNOWN)
+		return report(r, NF_TPKT_CHECK_COTP_CODE, tpkt_off, d->next, b,
+			      false) == NF_TPKT_ACT_DROP ? STOP : GO_ON;
+	if (f->cls < sizeof(class_tpdus) / sizeof(class_tpdus[0]) &&
+	    !(class_tpdus[f->cls] & (1U << t)) &&
+	    report(r, NF_TPKT_CHECK_COTP_CLASS_TPDU, tpkt_off, d->next, b,
+		   false) == NF_TPKT_ACT_DROP)
+		return STOP;
+	if (d->flags & DF_LI_BAD)
+		return GO_ON;
+	if (li < fixed_li[t])
+		return report(r, NF_TPKT_CHECK_COTP_LI, tpkt_off, d->next - 1,
+			      li, false) == NF_TPKT_ACT_DROP ? STOP : GO_ON;
+	if ((1U << t) & PARSED_TPDUS) {
+		d->hneed = IDX_LI + 1 + li;
+		d->pstate = PS_CODE;
+		d->psize = 0;
+		d->dst_ref = 0;
+		d->src_ref = 0;
+		d->opt = 0;
+		d->tsap_len[0] = 0;
+		d->tsap_len[1] = 0;
+		d->tsap_off[0] = 0;
+		d->tsap_off[1] = 0;
+	}
+	return GO_ON;
+}
+
+/*
+ * Parse one header byte @b at stream offset d->next, segment offset
+ * @seg_off.  Returns STOP when the stream must not be parsed further.
+ */
+static int hdr_byte(struct run *r, u32 seg_off, u8 b)
+{
+	struct tpkt_dir *d = r->d;
+	struct tpkt_flow *f = r->f;
+	unsigned int idx = d->pos, act;
+	u32 so = d->next, tpkt_off = so - idx;
+
+	if (idx < sizeof(d->hdr))
+		d->hdr[idx] = b;
+
+	switch (idx) {
+	case IDX_VERSION:
+		if (b == 3)
+			return GO_ON;
+		if (report(r, NF_TPKT_CHECK_VERSION, tpkt_off, so, b, false) ==
+		    NF_TPKT_ACT_DROP)
+			return STOP;
+		return desync(r, so);
+	case IDX_RESERVED:
+		if (!b)
+			return GO_ON;
+		act = r->pol->action[NF_TPKT_CHECK_RESERVED];
+		if (act == NF_TPKT_ACT_DROP) {
+			report(r, NF_TPKT_CHECK_RESERVED, tpkt_off, so, b, true);
+			return STOP;
+		}
+		if (act == NF_TPKT_ACT_FIX)
+			edit(r, seg_off, so, 0);
+		/* reported once the whole TPKT header is known */
+		if (act != NF_TPKT_ACT_IGNORE)
+			d->flags |= DF_PEND_RES;
+		return GO_ON;
+	case 2:
+		return GO_ON;
+	case IDX_LEN_LO:
+		d->tlen = d->hdr[2] << 8 | b;
+		r->cnt->ctr[NF_TPKT_CTR_TPKTS]++;
+		if (d->flags & DF_PEND_RES)
+			report(r, NF_TPKT_CHECK_RESERVED, tpkt_off, tpkt_off + 1,
+			       d->hdr[IDX_RESERVED], true);
+		if (d->tlen < TPKT_MIN_LEN) {
+			if (report(r, NF_TPKT_CHECK_LENGTH, tpkt_off, so - 1,
+				   d->tlen, false) == NF_TPKT_ACT_DROP)
+				return STOP;
+			if (d->tlen < TPKT_HDR_LEN)
+				return desync(r, so + 1);
+			return GO_ON;	/* too short for COTP: skip it */
+		}
+		if (f->max_tpdu && d->tlen - TPKT_HDR_LEN > (int)f->max_tpdu &&
+		    report(r, NF_TPKT_CHECK_COTP_OVERSIZE, tpkt_off, so - 1,
+			   d->tlen - TPKT_HDR_LEN, false) == NF_TPKT_ACT_DROP)
+			return STOP;
+		d->hneed = IDX_LI + 1;
+		return GO_ON;
+	case IDX_LI:
+		if (b && b != 255 && b + IDX_LI + 1 <= d->tlen) {
+			d->hneed = IDX_CODE + 1;
+			return GO_ON;
+		}
+		if (report(r, NF_TPKT_CHECK_COTP_LI, tpkt_off, so, b, false) ==
+		    NF_TPKT_ACT_DROP)
+			return STOP;
+		if (b && b != 255) {
+			/* still count the TPDU type, parse nothing more */
+			d->flags |= DF_LI_BAD;
+			d->hneed = IDX_CODE + 1;
+		}
+		return GO_ON;
+	case IDX_CODE:
+		return code_byte(r, tpkt_off, b);
+	}
+	if (idx < IDX_LI + 1U + fixed_li[d->tpdu])
+		return fixed_byte(r, tpkt_off, seg_off, b);
+	return param_byte(r, tpkt_off, b);
+}
+
+/* Parse new stream bytes: segment offsets [p, end), d->next is at p. */
+static void parse(struct run *r, const struct tpkt_seg *seg, u32 p, u32 end)
+{
+	struct tpkt_dir *d = r->d;
+	u8 buf[16];
+
+	while (p < end) {
+		const u8 *data;
+		u32 n, i;
+
+		if (d->pos >= d->hneed) {
+			/* body: jump */
+			n = d->tlen - d->pos;
+			if (n > end - p)
+				n = end - p;
+			d->pos += n;
+			d->next += n;
+			p += n;
+			if (d->pos == d->tlen)
+				start_tpkt(d);
+			continue;
+		}
+		n = end - p < sizeof(buf) ? end - p : sizeof(buf);
+		data = seg->read(seg, p, n, buf);
+		if (!data)
+			return;
+		for (i = 0; i < n && d->pos < d->hneed; i++, p++) {
+			if (hdr_byte(r, p, data[i]) == STOP)
+				return;
+			d->pos++;
+			d->next++;
+			if (d->pos < d->hneed)
+				continue;
+			if (d->pos > IDX_CODE && ((1U << d->tpdu) & PARSED_TPDUS) &&
+			    !(d->flags & DF_LI_BAD)) {
+				conn_done(r);
+				if (r->drop)
+					return;
+			}
+			if (d->pos == d->tlen)
+				start_tpkt(d);
+		}
+	}
+}
+
+/* Whether the segment starts with something that looks like TPKT + COTP. */
+static bool plausible(const struct tpkt_seg *seg)
+{
+	u8 buf[6];
+	const u8 *h;
+	unsigned int tlen;
+
+	if (seg->len < sizeof(buf))
+		return false;
+	h = seg->read(seg, 0, sizeof(buf), buf);
+	if (!h || h[0] != 3)
+		return false;
+	tlen = h[2] << 8 | h[3];
+	return tlen >= TPKT_MIN_LEN && h[4] && h[4] != 255 &&
+	       h[4] + IDX_LI + 1U <= tlen &&
+	       tpkt_tpdu_type(h[5]) != NF_TPKT_TPDU_UNKNOWN;
+}
+
+void tpkt_flow_init(struct tpkt_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->cls = TPKT_CLASS_UNKNOWN;
+}
+
+bool tpkt_dir_tracked(const struct tpkt_flow *f, unsigned int dir)
+{
+	return (f->dir[dir].flags & (DF_SYNCED | DF_CLOSED)) == DF_SYNCED;
+}
+
+bool tpkt_dir_desynced(const struct tpkt_flow *f, unsigned int dir)
+{
+	return f->dir[dir].flags & DF_DESYNC;
+}
+
+bool tpkt_dir_picked_up(const struct tpkt_flow *f, unsigned int dir)
+{
+	return f->dir[dir].flags & DF_PICKED;
+}
+
+/* A segment ahead of the frontier: may it be parsed as if in order? */
+static int gap(struct run *r, u32 s)
+{
+	struct tpkt_dir *d = r->d;
+	u32 g = s - d->next;
+
+	r->cnt->ctr[NF_TPKT_CTR_OOO]++;
+	if (d->pos >= d->hneed && (u32)(d->tlen - d->pos) >= g) {
+		/* the gap lies inside a known body: nothing is hidden there */
+		d->pos += g;
+		d->next = s;
+		if (d->pos == d->tlen)
+			start_tpkt(d);
+		return GO_ON;
+	}
+	if (r->pol->ooo == NF_TPKT_OOO_DROP)
+		return STOP;
+	/* passed unparsed: whatever follows it cannot be framed */
+	d->flags |= DF_DESYNC;
+	d->stop = s;
+	r->cnt->ctr[NF_TPKT_CTR_DESYNCS]++;
+	report(r, NF_TPKT_CHECK_DESYNC, s, s, 0, false);
+	return GO_ON;
+}
+
+int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
+		      const struct tpkt_policy *pol, const struct tpkt_seg *seg,
+		      const struct tpkt_sink *sink, void *ctx,
+		      struct tpkt_counts *cnt)
+{
+	struct tpkt_dir *d = &f->dir[dir], *rev = &f->dir[!dir];
+	struct run r = {
+		.f = f, .d = d, .dirn = dir, .pol = pol, .sink = sink,
+		.ctx = ctx, .cnt = cnt,
+	};
+	u32 seq = seg->seq, s, e;
+
+	if ((seg->flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED))
+		dir_acked(rev, seg->ack - rev->isn);
+	if (seg->flags & TPKT_SEG_RST) {
+		d->flags |= DF_CLOSED;
+		return TPKT_ACCEPT;
+	}
+	if (seg->flags & TPKT_SEG_SYN) {
+		if (!(d->flags & DF_SYNCED))
+			sync_dir(d, seq + 1, 0);
+		seq++;
+	}
+	if (!seg->len)
+		return TPKT_ACCEPT;
+	if (!(d->flags & DF_SYNCED)) {
+		if (pol->pickup != NF_TPKT_PICKUP_LOOSE || !plausible(seg)) {
+			cnt->ctr[NF_TPKT_CTR_UNTRACKED]++;
+			return TPKT_ACCEPT;
+		}
+		sync_dir(d, seq, DF_PICKED);
+		cnt->ctr[NF_TPKT_CTR_PICKUPS]++;
+	}
+	if (d->flags & DF_CLOSED) {
+		cnt->ctr[NF_TPKT_CTR_UNTRACKED]++;
+		return TPKT_ACCEPT;
+	}
+
+	s = seq - d->isn;
+	e = s + seg->len;
+	if ((d->flags & DF_POISON) && after(e, d->stop)) {
+		cnt->ctr[NF_TPKT_CTR_DROPS]++;
+		return TPKT_DROP;
+	}
+	if ((d->flags & DF_DESYNC) && !before(s, d->stop)) {
+		if (pol->pickup != NF_TPKT_PICKUP_LOOSE || !plausible(seg))
+			return TPKT_ACCEPT;
+		/* found a plausible header again: restart framing there */
+		d->flags &= ~DF_DESYNC;
+		d->next = s;
+		start_tpkt(d);
+		cnt->ctr[NF_TPKT_CTR_RESYNCS]++;
+	}
+
+	if (before(s, d->next)) {
+		cnt->ctr[NF_TPKT_CTR_REXMITS]++;
+		replay(&r, s, before(e, d->next) ? e : d->next);
+		if (!after(e, d->next))
+			return TPKT_ACCEPT;
+	} else if (after(s, d->next) && !(d->flags & DF_DESYNC)) {
+		if (gap(&r, s) == STOP) {
+			cnt->ctr[NF_TPKT_CTR_DROPS]++;
+			return TPKT_DROP;
+		}
+	}
+
+	if (d->flags & DF_DESYNC) {
+		/* parse only what lies before the desync point */
+		if (!before(d->next, d->stop) || after(d->next, s + seg->len))
+			goto out;
+		if (after(e, d->stop))
+			e = d->stop;
+	}
+	if (!before(d->next, s) && after(e, d->next))
+		parse(&r, seg, d->next - s, e - s);
+out:
+	if (r.drop) {
+		cnt->ctr[NF_TPKT_CTR_DROPS]++;
+		return TPKT_DROP;
+	}
+	return TPKT_ACCEPT;
+}
+
+void tpkt_policy_default_actions(u8 action[__NF_TPKT_CHECK_MAX])
+{
+	static const u8 defaults[__NF_TPKT_CHECK_MAX] = {
+		[NF_TPKT_CHECK_RESERVED] = NF_TPKT_ACT_FIX,
+		[NF_TPKT_CHECK_VERSION] = NF_TPKT_ACT_DROP,
+		[NF_TPKT_CHECK_LENGTH] = NF_TPKT_ACT_DROP,
+		[NF_TPKT_CHECK_COTP_LI] = NF_TPKT_ACT_DROP,
+		[NF_TPKT_CHECK_COTP_CODE] = NF_TPKT_ACT_DROP,
+		[NF_TPKT_CHECK_COTP_CLASS_TPDU] = NF_TPKT_ACT_COUNT,
+		[NF_TPKT_CHECK_COTP_CLASS_OPTION] = NF_TPKT_ACT_COUNT,
+		[NF_TPKT_CHECK_COTP_PARAM] = NF_TPKT_ACT_COUNT,
+		[NF_TPKT_CHECK_COTP_OVERSIZE] = NF_TPKT_ACT_COUNT,
+		[NF_TPKT_CHECK_DESYNC] = NF_TPKT_ACT_COUNT,
+	};
+
+	memcpy(action, defaults, sizeof(defaults));
+}
+
+bool tpkt_check_fixable(unsigned int check)
+{
+	return check == NF_TPKT_CHECK_RESERVED ||
+	       check == NF_TPKT_CHECK_COTP_CLASS_OPTION;
+}
+
+bool tpkt_check_action_valid(unsigned int check, unsigned int action)
+{
+	if (check > NF_TPKT_CHECK_MAX || action > NF_TPKT_ACT_MAX)
+		return false;
+	return action != NF_TPKT_ACT_FIX || tpkt_check_fixable(check);
+}
+
+void tpkt_policy_compile(struct tpkt_policy *out, unsigned int mode,
+			 const u8 action[__NF_TPKT_CHECK_MAX],
+			 unsigned int ooo, unsigned int pickup)
+{
+	unsigned int i, cap;
+
+	switch (mode) {
+	case NF_TPKT_MODE_ENFORCE:
+		cap = NF_TPKT_ACT_DROP;
+		break;
+	case NF_TPKT_MODE_NORMALIZE:
+		cap = NF_TPKT_ACT_FIX;
+		break;
+	case NF_TPKT_MODE_MONITOR:
+		cap = NF_TPKT_ACT_COUNT;
+		break;
+	default:
+		cap = NF_TPKT_ACT_IGNORE;
+		break;
+	}
+	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++) {
+		unsigned int a = action[i];
+
+		if (a == NF_TPKT_ACT_DROP && cap == NF_TPKT_ACT_FIX)
+			a = NF_TPKT_ACT_COUNT;
+		out->action[i] = a > cap ? cap : a;
+	}
+	out->ooo = cap == NF_TPKT_ACT_DROP || cap == NF_TPKT_ACT_FIX ?
+		   ooo : NF_TPKT_OOO_PASS;
+	out->pickup = pickup;
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Install everything nf_tpkt needs to build and test, idempotently.
+#
+#   scripts/deps.sh [unit|all]
+#
+# "unit" installs what the engine, tpktctl and the unit tests need; "all"
+# (default) adds kernels, headers, QEMU and virtme-ng for the VM suite.
+#
+# virtme-ng is not in bookworm, and the second kernel series lives in
+# bookworm-backports.  Both are fetched through a private apt state
+# directory so the system's apt sources are never touched.
+set -euo pipefail
+
+what=${1:-all}
+[ "$(id -u)" -eq 0 ] || { echo "deps.sh: must run as root (apt-get)" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+
+STATE=/var/cache/nf_tpkt-deps
+MIRROR=${NF_TPKT_MIRROR:-http://deb.debian.org/debian}
+BPO_KVER_SERIES=${BPO_KVER_SERIES:-6.12}
+
+unit_pkgs=(build-essential pkg-config clang llvm libcmocka-dev libnl-3-dev
+	   libnl-genl-3-dev libpcap-dev libjson-c-dev tshark)
+vm_pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 nftables
+	 ethtool iproute2 kmod busybox-static socat python3 libelf-dev bc
+	 sparse)
+
+missing() {
+	local p out=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || out+=("$p")
+	done
+	echo "${out[@]:-}"
+}
+
+apt_updated=
+apt_install() {
+	local need
+	need=$(missing "$@")
+	[ -n "$need" ] || return 0
+	if [ -z "$apt_updated" ]; then
+		apt-get update -qq
+		apt_updated=1
+	fi
+	# tshark asks whether non-root users may capture; the default is fine.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		debconf-set-selections
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $need >/dev/null
+}
+
+# apt with a private sources list and state: used for trixie and backports.
+private_apt() {
+	local name=$1 suite=$2; shift 2
+	local dir=$STATE/$name
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	echo "deb $MIRROR $suite main" >"$dir/sources.list"
+	apt-get -qq -o Dir::Etc::SourceList="$dir/sources.list" \
+		-o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$dir/lists" \
+		-o Dir::Cache::Archives="$dir/archives" "$@"
+}
+
+install_virtme_ng() {
+	command -v vng >/dev/null && return 0
+	private_apt trixie trixie update
+	(cd "$STATE/trixie" && rm -f virtme-ng_*.deb &&
+	 private_apt trixie trixie download virtme-ng)
+	apt_install python3-argcomplete python3-requests
+	apt-get install -y -qq --no-install-recommends "$STATE"/trixie/virtme-ng_*.deb >/dev/null
+}
+
+install_backports_kernel() {
+	# Already there?  Any 6.12 image with matching headers will do.
+	local v
+	for v in /boot/vmlinuz-"$BPO_KVER_SERIES".*; do
+		[ -e "$v" ] || continue
+		[ -d "/usr/src/linux-headers-${v#/boot/vmlinuz-}" ] && return 0
+	done
+	private_apt bpo bookworm-backports update
+	local img hdr
+	img=$(private_apt bpo bookworm-backports -o APT::Default-Release=bookworm-backports \
+		-s install linux-image-amd64 2>/dev/null |
+		sed -n "s/^Inst \(linux-image-$BPO_KVER_SERIES[^ ]*-amd64\) .*/\1/p" | head -n1)
+	if [ -z "$img" ]; then
+		img=$(apt-cache -o Dir::Etc::SourceList="$STATE/bpo/sources.list" \
+			-o Dir::Etc::SourceParts=/dev/null \
+			-o Dir::State::Lists="$STATE/bpo/lists" pkgnames "linux-image-$BPO_KVER_SERIES" |
+			grep -E -- '-amd64$' | grep -v -- '-unsigned' | sort -V | tail -n1)
+	fi
+	[ -n "$img" ] || { echo "deps.sh: no linux-image-$BPO_KVER_SERIES in bookworm-backports" >&2; exit 1; }
+	hdr=${img/linux-image/linux-headers}
+	hdr=${hdr%-unsigned}
+	local ver=${hdr#linux-headers-}         # e.g. 6.12.48+deb12-amd64
+	local base=${ver%-amd64}
+	local series=${BPO_KVER_SERIES}
+	(cd "$STATE/bpo" && rm -f ./*.deb &&
+	 private_apt bpo bookworm-backports download "$img" "$hdr" \
+		"linux-headers-$base-common" "linux-kbuild-$series+deb12" 2>/dev/null ||
+	 private_apt bpo bookworm-backports download "$img" "$hdr" \
+		"linux-headers-$base-common" "linux-kbuild-$series")
+	apt-get install -y -qq --no-install-recommends "$STATE"/bpo/*.deb >/dev/null
+}
+
+apt_install "${unit_pkgs[@]}"
+[ "$what" = unit ] && exit 0
+apt_install "${vm_pkgs[@]}"
+install_virtme_ng
+install_backports_kernel
