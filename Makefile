@@ -105,6 +105,11 @@ kbuild-one:
 	if grep -E 'warning:|error:' $$out/build.log; then \
 		echo "nf_tpkt: warnings building for $$kver" >&2; exit 1; fi
 
+# ---- parts with their own make fragments -------------------------------
+
+-include userspace/build.mk
+-include tests/peers/build.mk
+
 # ---- everything --------------------------------------------------------
 
 check: deps
