@@ -629,6 +629,16 @@ bool tpkt_dir_desynced(const struct tpkt_flow *f, unsigned int dir)
 	return f->dir[dir].flags & DF_DESYNC;
 }
 
+bool tpkt_dir_blocked(const struct tpkt_flow *f, unsigned int dir)
+{
+	return f->dir[dir].flags & DF_POISON;
+}
+
+u32 tpkt_dir_stream_bytes(const struct tpkt_flow *f, unsigned int dir)
+{
+	return f->dir[dir].next;
+}
+
 bool tpkt_dir_picked_up(const struct tpkt_flow *f, unsigned int dir)
 {
 	return f->dir[dir].flags & DF_PICKED;

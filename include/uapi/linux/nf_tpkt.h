@@ -10,16 +10,22 @@
  * Generic netlink family
  * ----------------------
  *
- * Family name NF_TPKT_GENL_NAME ("nf_tpkt"), version NF_TPKT_GENL_VERSION.
- * Every request acts on the network namespace of the requesting socket.
- * Commands marked "admin" need CAP_NET_ADMIN in the user namespace that owns
- * that network namespace (GENL_UNS_ADMIN_PERM); the others are open to any
- * user.  Errors come back as negative errnos with an extack message naming
- * the offending attribute.
+ * Family name NF_TPKT_GENL_NAME ("nf_tpkt"), version NF_TPKT_GENL_VERSION,
+ * attributes of enum nf_tpkt_attr at the top level.  Every request acts on
+ * the network namespace of the requesting socket.  Requests marked "admin"
+ * need CAP_NET_ADMIN in the user namespace that owns that network namespace
+ * (GENL_UNS_ADMIN_PERM); the others are open to any user.  Attributes are
+ * validated strictly: unknown, duplicated-in-nest, wrongly typed or out of
+ * range attributes fail the request with -EINVAL (-ERANGE for values out of
+ * range) and an extack message naming the attribute.
+ *
+ * Nested arrays (actions, counters) use attribute type = index + 1, so that
+ * type 0 stays reserved as netlink requires.
  *
  * NF_TPKT_CMD_GET_POLICY (any user, do)
  *     Request: no attributes.
- *     Reply:   NF_TPKT_CMD_GET_POLICY with every NF_TPKT_A_POLICY_* attribute.
+ *     Reply:   NF_TPKT_CMD_GET_POLICY with every NF_TPKT_A_POLICY_*
+ *              attribute.
  *
  * NF_TPKT_CMD_SET_POLICY (admin, do)
  *     Request: any subset of NF_TPKT_A_POLICY_*; absent attributes keep
@@ -27,26 +33,60 @@
  *              and replaces the old one atomically (RCU): on any error the
  *              policy in force is unchanged.
  *
- * NF_TPKT_CMD_GET_STATS (any user, do)
- *     Request: optional NF_TPKT_A_STATS_RESET (flag, admin only when set):
- *              the counters are read and then zeroed.
+ *     NF_TPKT_A_POLICY_MODE: NLA_U8, enum nf_tpkt_mode.
+ *     NF_TPKT_A_POLICY_ACTIONS: nest; NLA_U8 enum nf_tpkt_action at type
+ *         (enum nf_tpkt_check + 1).  Checks not given keep their action.
+ *         NF_TPKT_ACT_FIX is refused for checks that have no fix.
+ *     NF_TPKT_A_POLICY_PORTS: nest of NF_TPKT_A_PORTS_RANGE, NLA_U32 each,
+ *         (first port << 16 | last port), first <= last, 1 to
+ *         NF_TPKT_MAX_PORT_RANGES ranges.  Replaces the whole set.
+ *     NF_TPKT_A_POLICY_HOOKS: NLA_U32, NF_TPKT_HOOK_* bits, at least one.
+ *     NF_TPKT_A_POLICY_MAX_FLOWS: NLA_U32, 1..NF_TPKT_MAX_FLOWS_LIMIT.
+ *     NF_TPKT_A_POLICY_TIMEOUT: NLA_U32, idle timeout in seconds, 1..86400.
+ *     NF_TPKT_A_POLICY_FULL: NLA_U8, enum nf_tpkt_full.
+ *     NF_TPKT_A_POLICY_PICKUP: NLA_U8, enum nf_tpkt_pickup.
+ *     NF_TPKT_A_POLICY_OOO: NLA_U8, enum nf_tpkt_ooo.
+ *     NF_TPKT_A_POLICY_EVENT_RATE: NLA_U32, events per second, 0 = none.
+ *
+ * NF_TPKT_CMD_GET_STATS (any user; admin with NF_TPKT_A_STATS_RESET, do)
+ *     Request: optional NF_TPKT_A_STATS_RESET (NLA_FLAG): the counters are
+ *              read and then zeroed.
  *     Reply:   NF_TPKT_A_STATS_COUNTERS, NF_TPKT_A_STATS_TPDUS and
- *              NF_TPKT_A_STATS_ANOMALIES, each a nest of NLA_U64 attributes
- *              whose type is the index of enum nf_tpkt_counter,
- *              enum nf_tpkt_tpdu and enum nf_tpkt_check respectively, and
- *              NF_TPKT_A_STATS_FLOWS_ACTIVE (NLA_U32).
+ *              NF_TPKT_A_STATS_ANOMALIES, nests of NLA_U64 indexed by
+ *              enum nf_tpkt_counter, enum nf_tpkt_tpdu and
+ *              enum nf_tpkt_check, and NF_TPKT_A_STATS_FLOWS_ACTIVE
+ *              (NLA_U32).
  *
  * NF_TPKT_CMD_GET_FLOWS (admin, dump)
- *     One message per tracked flow: NF_TPKT_A_FLOW_* attributes.
+ *     One NF_TPKT_CMD_GET_FLOWS message per tracked flow with
+ *     NF_TPKT_A_FLOW (nest of NF_TPKT_A_FLOW_*):
+ *     FAMILY (NLA_U8, AF_INET or AF_INET6), SADDR and DADDR (NLA_BINARY,
+ *     4 or 16 bytes; the side that opened the flow is the source), SPORT
+ *     and DPORT (NLA_U16, host order), AGE_MS and IDLE_MS (NLA_U32), CLASS
+ *     (NLA_U8, negotiated class, 255 unknown), MAX_TPDU (NLA_U32, 0
+ *     unknown), and two NF_TPKT_A_FLOW_DIR nests, the first from source to
+ *     destination, the second back, each with NF_TPKT_A_DIR_STATE (NLA_U8,
+ *     enum nf_tpkt_dir_state), PACKETS (NLA_U32), STREAM_BYTES (NLA_U32,
+ *     modulo 2^32), ANOMALIES and EDITS (NLA_U32).
  *
  * NF_TPKT_CMD_FLUSH_FLOWS (admin, do)
- *     Forget every tracked flow of the namespace.  Their connections go on
- *     untracked unless the pickup policy lets them be picked up again.
+ *     Forget every tracked flow of the namespace (counted as evicted).
+ *     Their connections go on untracked unless loose pickup finds them
+ *     again.
  *
- * Multicast group NF_TPKT_MCGRP_EVENTS ("events", admin to subscribe)
- *     NF_TPKT_CMD_EVENT messages, one per reported anomaly, rate-limited by
- *     NF_TPKT_A_POLICY_EVENT_RATE; NF_TPKT_A_EVENT_* attributes.  Anomalies
- *     whose action is "ignore" are never reported.
+ * Multicast group NF_TPKT_MCGRP_EVENTS ("events"; CAP_NET_ADMIN in the
+ * namespace's user namespace to subscribe)
+ *     NF_TPKT_CMD_EVENT, one per reported anomaly, at most
+ *     NF_TPKT_A_POLICY_EVENT_RATE per second (the rest counted in
+ *     NF_TPKT_CTR_EVENTS_SUPPRESSED), with NF_TPKT_A_EVENT (nest of
+ *     NF_TPKT_A_EVENT_*): FAMILY, SADDR, DADDR, SPORT, DPORT as for flows
+ *     but in the direction of the offending segment, CHECK (NLA_U8, enum
+ *     nf_tpkt_check), ACTION (NLA_U8, enum nf_tpkt_action taken), TPDU
+ *     (NLA_U8, enum nf_tpkt_tpdu, 255 if not yet parsed), OFFSET and
+ *     TPKT_OFFSET (NLA_U32, stream offsets of the offending byte and of its
+ *     TPKT), VALUE (NLA_U32, the offending value) and ORIG (NLA_BINARY, up
+ *     to 6 bytes: TPKT header, LI and code as received).
+ *     Anomalies whose action is "ignore" are never reported.
  */
 #ifndef _UAPI_LINUX_NF_TPKT_H
 #define _UAPI_LINUX_NF_TPKT_H
@@ -263,5 +303,106 @@ enum nf_tpkt_counter {
 	__NF_TPKT_CTR_MAX
 };
 #define NF_TPKT_CTR_MAX (__NF_TPKT_CTR_MAX - 1)
+
+#define NF_TPKT_MAX_PORT_RANGES	16
+#define NF_TPKT_MAX_FLOWS_LIMIT	(1U << 24)
+#define NF_TPKT_MAX_TIMEOUT	86400
+
+/* State of one direction of a tracked flow. */
+enum nf_tpkt_dir_state {
+	NF_TPKT_DIR_UNSYNCED,	/* not parsed: SYN not seen, no pickup yet */
+	NF_TPKT_DIR_TRACKING,	/* framing known */
+	NF_TPKT_DIR_DESYNC,	/* framing lost */
+	NF_TPKT_DIR_BLOCKED,	/* dropping from a drop action on */
+	NF_TPKT_DIR_CLOSED,	/* RST seen */
+	__NF_TPKT_DIR_STATE_MAX
+};
+
+enum nf_tpkt_cmd {
+	NF_TPKT_CMD_UNSPEC,
+	NF_TPKT_CMD_GET_POLICY,
+	NF_TPKT_CMD_SET_POLICY,
+	NF_TPKT_CMD_GET_STATS,
+	NF_TPKT_CMD_GET_FLOWS,
+	NF_TPKT_CMD_FLUSH_FLOWS,
+	NF_TPKT_CMD_EVENT,
+	__NF_TPKT_CMD_MAX
+};
+#define NF_TPKT_CMD_MAX (__NF_TPKT_CMD_MAX - 1)
+
+enum nf_tpkt_attr {
+	NF_TPKT_A_UNSPEC,
+	NF_TPKT_A_POLICY_MODE,
+	NF_TPKT_A_POLICY_ACTIONS,
+	NF_TPKT_A_POLICY_PORTS,
+	NF_TPKT_A_POLICY_HOOKS,
+	NF_TPKT_A_POLICY_MAX_FLOWS,
+	NF_TPKT_A_POLICY_TIMEOUT,
+	NF_TPKT_A_POLICY_FULL,
+	NF_TPKT_A_POLICY_PICKUP,
+	NF_TPKT_A_POLICY_OOO,
+	NF_TPKT_A_POLICY_EVENT_RATE,
+	NF_TPKT_A_STATS_RESET,
+	NF_TPKT_A_STATS_COUNTERS,
+	NF_TPKT_A_STATS_TPDUS,
+	NF_TPKT_A_STATS_ANOMALIES,
+	NF_TPKT_A_STATS_FLOWS_ACTIVE,
+	NF_TPKT_A_FLOW,
+	NF_TPKT_A_EVENT,
+	__NF_TPKT_A_MAX
+};
+#define NF_TPKT_A_MAX (__NF_TPKT_A_MAX - 1)
+
+enum nf_tpkt_ports_attr {
+	NF_TPKT_A_PORTS_UNSPEC,
+	NF_TPKT_A_PORTS_RANGE,
+	__NF_TPKT_A_PORTS_MAX
+};
+#define NF_TPKT_A_PORTS_MAX (__NF_TPKT_A_PORTS_MAX - 1)
+
+enum nf_tpkt_flow_attr {
+	NF_TPKT_A_FLOW_UNSPEC,
+	NF_TPKT_A_FLOW_FAMILY,
+	NF_TPKT_A_FLOW_SADDR,
+	NF_TPKT_A_FLOW_DADDR,
+	NF_TPKT_A_FLOW_SPORT,
+	NF_TPKT_A_FLOW_DPORT,
+	NF_TPKT_A_FLOW_AGE_MS,
+	NF_TPKT_A_FLOW_IDLE_MS,
+	NF_TPKT_A_FLOW_CLASS,
+	NF_TPKT_A_FLOW_MAX_TPDU,
+	NF_TPKT_A_FLOW_DIR,
+	__NF_TPKT_A_FLOW_MAX
+};
+#define NF_TPKT_A_FLOW_MAX (__NF_TPKT_A_FLOW_MAX - 1)
+
+enum nf_tpkt_dir_attr {
+	NF_TPKT_A_DIR_UNSPEC,
+	NF_TPKT_A_DIR_STATE,
+	NF_TPKT_A_DIR_PACKETS,
+	NF_TPKT_A_DIR_STREAM_BYTES,
+	NF_TPKT_A_DIR_ANOMALIES,
+	NF_TPKT_A_DIR_EDITS,
+	__NF_TPKT_A_DIR_MAX
+};
+#define NF_TPKT_A_DIR_MAX (__NF_TPKT_A_DIR_MAX - 1)
+
+enum nf_tpkt_event_attr {
+	NF_TPKT_A_EVENT_UNSPEC,
+	NF_TPKT_A_EVENT_FAMILY,
+	NF_TPKT_A_EVENT_SADDR,
+	NF_TPKT_A_EVENT_DADDR,
+	NF_TPKT_A_EVENT_SPORT,
+	NF_TPKT_A_EVENT_DPORT,
+	NF_TPKT_A_EVENT_CHECK,
+	NF_TPKT_A_EVENT_ACTION,
+	NF_TPKT_A_EVENT_TPDU,
+	NF_TPKT_A_EVENT_OFFSET,
+	NF_TPKT_A_EVENT_TPKT_OFFSET,
+	NF_TPKT_A_EVENT_VALUE,
+	NF_TPKT_A_EVENT_ORIG,
+	__NF_TPKT_A_EVENT_MAX
+};
+#define NF_TPKT_A_EVENT_MAX (__NF_TPKT_A_EVENT_MAX - 1)
 
 #endif /* _UAPI_LINUX_NF_TPKT_H */

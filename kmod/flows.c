@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flow table: one rhashtable per namespace, RCU lookups, a per-flow lock,
+ * a hard cap, and a periodic collector for idle and closed flows.
+ */
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+
+#include "nf_tpkt.h"
+
+/* How long a closed flow stays, so late retransmissions still get edits. */
+#define NF_TPKT_LINGER_RST	(1 * HZ)
+#define NF_TPKT_LINGER_FIN	(10 * HZ)
+
+static struct kmem_cache *flow_cache;
+
+const struct rhashtable_params nf_tpkt_flow_params = {
+	.head_offset = offsetof(struct nf_tpkt_flow, node),
+	.key_offset = offsetof(struct nf_tpkt_flow, key),
+	.key_len = sizeof(struct nf_tpkt_key),
+	.automatic_shrinking = true,
+};
+
+int nf_tpkt_flows_cache_init(void)
+{
+	flow_cache = KMEM_CACHE(nf_tpkt_flow, 0);
+	return flow_cache ? 0 : -ENOMEM;
+}
+
+void nf_tpkt_flows_cache_exit(void)
+{
+	/* flows are freed by RCU callbacks: let them finish first */
+	rcu_barrier();
+	kmem_cache_destroy(flow_cache);
+}
+
+static void flow_free_rcu(struct rcu_head *head)
+{
+	struct nf_tpkt_flow *f = container_of(head, struct nf_tpkt_flow, rcu);
+
+	kfree(f->eng.dir[0].hist);
+	kfree(f->eng.dir[1].hist);
+	kmem_cache_free(flow_cache, f);
+}
+
+struct nf_tpkt_flow *nf_tpkt_flow_find(struct nf_tpkt_net *tn,
+				       const struct nf_tpkt_key *key)
+{
+	return rhashtable_lookup(&tn->flows, key, nf_tpkt_flow_params);
+}
+
+/*
+ * Insert a new flow, or return the one another CPU inserted meanwhile.
+ * The cap is checked by the caller without a lock, so it can be exceeded
+ * by at most the number of CPUs racing on it.
+ */
+struct nf_tpkt_flow *nf_tpkt_flow_add(struct nf_tpkt_net *tn,
+				      const struct nf_tpkt_key *key, u8 opener)
+{
+	struct nf_tpkt_flow *f, *old;
+
+	f = kmem_cache_zalloc(flow_cache, GFP_ATOMIC);
+	if (!f)
+		return ERR_PTR(-ENOMEM);
+	f->key = *key;
+	f->opener = opener;
+	spin_lock_init(&f->lock);
+	f->created = jiffies;
+	f->last = f->created;
+	tpkt_flow_init(&f->eng);
+
+	old = rhashtable_lookup_get_insert_fast(&tn->flows, &f->node,
+						nf_tpkt_flow_params);
+	if (old) {
+		/* ERR_PTR on failure, or the winner of an insert race */
+		kmem_cache_free(flow_cache, f);
+		return old;
+	}
+	atomic_inc(&tn->nflows);
+	nf_tpkt_count(tn, NF_TPKT_CTR_FLOWS_CREATED);
+	return f;
+}
+
+/* Unlink @f; only one of several racing callers succeeds. */
+static bool flow_remove(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f)
+{
+	if (rhashtable_remove_fast(&tn->flows, &f->node, nf_tpkt_flow_params))
+		return false;
+	atomic_dec(&tn->nflows);
+	call_rcu(&f->rcu, flow_free_rcu);
+	return true;
+}
+
+static bool flow_expired(const struct nf_tpkt_flow *f, unsigned long now,
+			 unsigned long timeout)
+{
+	unsigned long linger = timeout;
+
+	u8 fin = READ_ONCE(f->fin);
+
+	if (fin & NF_TPKT_FLOW_RST)
+		linger = NF_TPKT_LINGER_RST;
+	else if ((fin & NF_TPKT_FLOW_FIN_BOTH) == NF_TPKT_FLOW_FIN_BOTH)
+		linger = NF_TPKT_LINGER_FIN;
+	if (linger > timeout)
+		linger = timeout;
+	return time_after(now, READ_ONCE(f->last) + linger);
+}
+
+/*
+ * Walk the table removing flows matching @all or expired; returns the
+ * number removed.  Runs in process context.
+ */
+static unsigned int flows_walk_remove(struct nf_tpkt_net *tn, bool all)
+{
+	const struct nf_tpkt_policy *pol;
+	struct rhashtable_iter iter;
+	struct nf_tpkt_flow *f;
+	unsigned long timeout, now = jiffies;
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	pol = rcu_dereference(tn->policy);
+	timeout = pol ? pol->timeout * HZ : 0;
+	rcu_read_unlock();
+
+	rhashtable_walk_enter(&tn->flows, &iter);
+	rhashtable_walk_start(&iter);
+	while ((f = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(f)) {
+			if (PTR_ERR(f) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (!all && !flow_expired(f, now, timeout))
+			continue;
+		n += flow_remove(tn, f);
+		if (need_resched()) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return n;
+}
+
+unsigned int nf_tpkt_flows_flush(struct nf_tpkt_net *tn)
+{
+	unsigned int n = flows_walk_remove(tn, true);
+
+	this_cpu_add(tn->stats->ctr[NF_TPKT_CTR_FLOWS_EVICTED], n);
+	return n;
+}
+
+static unsigned long gc_interval(struct nf_tpkt_net *tn)
+{
+	const struct nf_tpkt_policy *pol;
+	unsigned long t = 5 * HZ;
+
+	rcu_read_lock();
+	pol = rcu_dereference(tn->policy);
+	if (pol && pol->timeout * HZ / 4 < t)
+		t = pol->timeout * HZ / 4;
+	rcu_read_unlock();
+	return max_t(unsigned long, t, HZ / 2);
+}
+
+static void gc_work(struct work_struct *work)
+{
+	struct nf_tpkt_net *tn = container_of(to_delayed_work(work),
+					      struct nf_tpkt_net, gc);
+	unsigned int n = 0;
+
+	if (atomic_read(&tn->nflows))
+		n = flows_walk_remove(tn, false);
+	if (n)
+		this_cpu_add(tn->stats->ctr[NF_TPKT_CTR_FLOWS_EXPIRED], n);
+	queue_delayed_work(system_power_efficient_wq, &tn->gc, gc_interval(tn));
+}
+
+/* Re-arm the collector, e.g. after the timeout changed. */
+void nf_tpkt_gc_schedule(struct nf_tpkt_net *tn)
+{
+	mod_delayed_work(system_power_efficient_wq, &tn->gc, gc_interval(tn));
+}
+
+int nf_tpkt_flows_init(struct nf_tpkt_net *tn)
+{
+	int err = rhashtable_init(&tn->flows, &nf_tpkt_flow_params);
+
+	if (err)
+		return err;
+	atomic_set(&tn->nflows, 0);
+	INIT_DELAYED_WORK(&tn->gc, gc_work);
+	return 0;
+}
+
+static void flow_free_now(void *ptr, void *arg)
+{
+	struct nf_tpkt_flow *f = ptr;
+
+	call_rcu(&f->rcu, flow_free_rcu);
+}
+
+/* Hooks are gone: free everything. */
+void nf_tpkt_flows_exit(struct nf_tpkt_net *tn)
+{
+	cancel_delayed_work_sync(&tn->gc);
+	rhashtable_free_and_destroy(&tn->flows, flow_free_now, NULL);
+}

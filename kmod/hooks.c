@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The packet path: skb -> flow -> engine -> edits and verdict.
+ *
+ * Hooks run at NF_TPKT_PRI, after defragmentation (-400), connection
+ * tracking (-200) and mangle (-150), before NAT in OUTPUT (-100) and before
+ * filter (0): filter rules and their counters see the normalized segment,
+ * and a segment this module drops never reaches them.
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+
+#include "nf_tpkt.h"
+
+#define NF_TPKT_PRI	(NF_IP_PRI_MANGLE + 10)
+
+/* Anomalies of one segment waiting to be reported once the flow is unlocked. */
+#define EVENTS_PER_SEGMENT	8
+
+struct seg_ctx {
+	struct nf_tpkt_net *tn;
+	struct nf_tpkt_flow *flow;
+	struct sk_buff *skb;
+	unsigned int thoff;	/* TCP header, from skb->data */
+	unsigned int poff;	/* payload, from skb->data */
+	unsigned int dir;
+	int err;
+	unsigned int nev;
+	struct tpkt_anomaly ev[EVENTS_PER_SEGMENT];
+};
+
+static const u8 *seg_read(const struct tpkt_seg *seg, u32 off, u32 n, u8 *buf)
+{
+	const struct seg_ctx *c = seg->priv;
+
+	return skb_header_pointer(c->skb, c->poff + off, n, buf);
+}
+
+/*
+ * Rewrite one payload byte.  Only as much of the skb as reaches that byte
+ * is made private and writable; clones keep their own data.  The TCP
+ * checksum is updated incrementally: a byte at an even offset from the
+ * TCP header is the high half of its 16-bit word.  With CHECKSUM_PARTIAL
+ * the payload is summed later (GSO/offload), so the field is left alone;
+ * with CHECKSUM_COMPLETE the packet's sum does not change because the
+ * checksum field moves by the opposite amount.
+ */
+static void seg_edit(void *ctx, u32 seg_off, u8 val)
+{
+	struct seg_ctx *c = ctx;
+	unsigned int off = c->poff + seg_off;
+	struct tcphdr *th;
+	__be16 from, to;
+	u8 *p;
+
+	if (c->err)
+		return;
+	c->err = skb_ensure_writable(c->skb, off + 1);
+	if (c->err)
+		return;
+	th = (struct tcphdr *)(c->skb->data + c->thoff);
+	p = c->skb->data + off;
+	if (*p == val)
+		return;
+	if ((off - c->thoff) & 1) {
+		from = htons(*p);
+		to = htons(val);
+	} else {
+		from = htons(*p << 8);
+		to = htons(val << 8);
+	}
+	*p = val;
+	inet_proto_csum_replace2(&th->check, c->skb, from, to, false);
+	if (c->flow->edits[c->dir] != U16_MAX)
+		c->flow->edits[c->dir]++;
+}
+
+static void seg_anomaly(void *ctx, const struct tpkt_anomaly *a)
+{
+	struct seg_ctx *c = ctx;
+
+	if (c->flow->anomalies[c->dir] != U16_MAX)
+		c->flow->anomalies[c->dir]++;
+	if (c->nev < EVENTS_PER_SEGMENT)
+		c->ev[c->nev++] = *a;
+	else
+		nf_tpkt_count(c->tn, NF_TPKT_CTR_EVENTS_SUPPRESSED);
+}
+
+static struct tpkt_hist *seg_hist_alloc(void *ctx, unsigned int dir)
+{
+	struct tpkt_hist *h;
+
+	h = kmalloc(tpkt_hist_size(nf_tpkt_hist_entries), GFP_ATOMIC);
+	if (h)
+		tpkt_hist_init(h, nf_tpkt_hist_entries);
+	return h;
+}
+
+static const struct tpkt_sink seg_sink = {
+	.edit = seg_edit,
+	.anomaly = seg_anomaly,
+	.hist_alloc = seg_hist_alloc,
+};
+
+/* Order the endpoints; returns which key endpoint is the source. */
+static u8 make_key(struct nf_tpkt_key *k, u8 family,
+		   const union nf_inet_addr *saddr, __be16 sport,
+		   const union nf_inet_addr *daddr, __be16 dport)
+{
+	int cmp = memcmp(saddr, daddr, sizeof(*saddr));
+	u8 src = cmp > 0 || (!cmp && ntohs(sport) > ntohs(dport));
+
+	memset(k, 0, sizeof(*k));
+	k->family = family;
+	k->addr[src] = *saddr;
+	k->port[src] = sport;
+	k->addr[!src] = *daddr;
+	k->port[!src] = dport;
+	return src;
+}
+
+static bool port_in_set(const struct nf_tpkt_policy *p, __be16 port)
+{
+	return test_bit(ntohs(port), p->ports);
+}
+
+/*
+ * The common part of both families: @thoff is the TCP header offset from
+ * skb->data.
+ */
+static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
+			      const struct nf_tpkt_policy *pol,
+			      struct sk_buff *skb, unsigned int thoff,
+			      const struct tcphdr *th, struct nf_tpkt_key *key,
+			      u8 src)
+{
+	struct seg_ctx c = { .tn = tn, .skb = skb, .thoff = thoff };
+	struct tpkt_seg seg;
+	struct nf_tpkt_flow *f;
+	unsigned int doff = th->doff * 4, i;
+	int verdict;
+
+	if (doff < sizeof(*th) || skb->len < thoff + doff)
+		return NF_ACCEPT;
+	c.poff = thoff + doff;
+
+	seg.seq = ntohl(th->seq);
+	seg.ack = ntohl(th->ack_seq);
+	seg.len = skb->len - c.poff;
+	seg.flags = (th->syn ? TPKT_SEG_SYN : 0) | (th->fin ? TPKT_SEG_FIN : 0) |
+		    (th->rst ? TPKT_SEG_RST : 0) | (th->ack ? TPKT_SEG_ACK : 0);
+	seg.read = seg_read;
+	seg.priv = &c;
+
+	nf_tpkt_count(tn, NF_TPKT_CTR_PACKETS);
+	this_cpu_add(tn->stats->ctr[NF_TPKT_CTR_BYTES], seg.len);
+
+	f = nf_tpkt_flow_find(tn, key);
+	if (!f) {
+		/*
+		 * A flow starts with a SYN, or with any data segment when
+		 * mid-stream pickup is loose.
+		 */
+		bool opening = th->syn && !th->ack;
+
+		if (th->rst || (!opening && (pol->pickup != NF_TPKT_PICKUP_LOOSE ||
+					     !seg.len))) {
+			nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
+			return NF_ACCEPT;
+		}
+		if (atomic_read(&tn->nflows) >= pol->max_flows) {
+			nf_tpkt_count(tn, NF_TPKT_CTR_FLOWS_REFUSED);
+			if (pol->full == NF_TPKT_FULL_FAIL_CLOSED) {
+				nf_tpkt_count(tn, NF_TPKT_CTR_DROPS);
+				return NF_DROP;
+			}
+			nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
+			return NF_ACCEPT;
+		}
+		f = nf_tpkt_flow_add(tn, key, src);
+		if (IS_ERR(f)) {
+			nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
+			return NF_ACCEPT;
+		}
+	}
+
+	c.flow = f;
+	c.dir = src != f->opener;
+	spin_lock_bh(&f->lock);
+	f->last = jiffies;
+	f->packets[c.dir]++;
+	if (th->fin)
+		f->fin |= NF_TPKT_FLOW_FIN(c.dir);
+	if (th->rst)
+		f->fin |= NF_TPKT_FLOW_RST;
+	verdict = tpkt_flow_segment(&f->eng, c.dir, &pol->eng, &seg, &seg_sink,
+				    &c, this_cpu_ptr(tn->stats));
+	spin_unlock_bh(&f->lock);
+
+	for (i = 0; i < c.nev; i++)
+		nf_tpkt_event(tn, key, src, &c.ev[i]);
+	if (c.err) {
+		/* could not edit: the sender retransmits, then it can */
+		nf_tpkt_count(tn, NF_TPKT_CTR_DROPS);
+		return NF_DROP;
+	}
+	return verdict == TPKT_DROP ? NF_DROP : NF_ACCEPT;
+}
+
+static unsigned int tpkt_hook4(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	struct nf_tpkt_net *tn = nf_tpkt_pernet(state->net);
+	const struct nf_tpkt_policy *pol = rcu_dereference(tn->policy);
+	const struct iphdr *iph = ip_hdr(skb);
+	union nf_inet_addr saddr = {}, daddr = {};
+	struct tcphdr _th;
+	const struct tcphdr *th;
+	struct nf_tpkt_key key;
+	unsigned int thoff;
+	u8 src;
+
+	if (unlikely(!pol || pol->mode == NF_TPKT_MODE_OFF) ||
+	    iph->protocol != IPPROTO_TCP)
+		return NF_ACCEPT;
+	thoff = skb_network_offset(skb) + ip_hdrlen(skb);
+	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	if (!th || (!port_in_set(pol, th->source) &&
+		    !port_in_set(pol, th->dest)))
+		return NF_ACCEPT;
+	if (ip_is_fragment(iph)) {
+		/* defrag is on; a fragment here is never parsed as a segment */
+		nf_tpkt_count(tn, NF_TPKT_CTR_FRAGMENTS);
+		return NF_ACCEPT;
+	}
+	saddr.ip = iph->saddr;
+	daddr.ip = iph->daddr;
+	src = make_key(&key, AF_INET, &saddr, th->source, &daddr, th->dest);
+	return tpkt_hook(tn, pol, skb, thoff, th, &key, src);
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static unsigned int tpkt_hook6(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	struct nf_tpkt_net *tn = nf_tpkt_pernet(state->net);
+	const struct nf_tpkt_policy *pol = rcu_dereference(tn->policy);
+	union nf_inet_addr saddr, daddr;
+	struct tcphdr _th;
+	const struct tcphdr *th;
+	struct nf_tpkt_key key;
+	unsigned int thoff = 0;
+	unsigned short frag_off = 0;
+	int flags = 0, proto;
+	u8 src;
+
+	if (unlikely(!pol || pol->mode == NF_TPKT_MODE_OFF))
+		return NF_ACCEPT;
+	proto = ipv6_find_hdr(skb, &thoff, IPPROTO_TCP, &frag_off, &flags);
+	if (proto != IPPROTO_TCP)
+		return NF_ACCEPT;
+	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	if (!th || (!port_in_set(pol, th->source) &&
+		    !port_in_set(pol, th->dest)))
+		return NF_ACCEPT;
+	if (flags & IP6_FH_F_FRAG) {
+		nf_tpkt_count(tn, NF_TPKT_CTR_FRAGMENTS);
+		return NF_ACCEPT;
+	}
+	saddr.in6 = ipv6_hdr(skb)->saddr;
+	daddr.in6 = ipv6_hdr(skb)->daddr;
+	src = make_key(&key, AF_INET6, &saddr, th->source, &daddr, th->dest);
+	return tpkt_hook(tn, pol, skb, thoff, th, &key, src);
+}
+#endif
+
+/* Index: family * 3 + bit number of NF_TPKT_HOOK_*. */
+static const struct nf_hook_ops tpkt_ops[NF_TPKT_NHOOKS] = {
+	{ .hook = tpkt_hook4, .pf = NFPROTO_IPV4, .hooknum = NF_INET_FORWARD,
+	  .priority = NF_TPKT_PRI },
+	{ .hook = tpkt_hook4, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_TPKT_PRI },
+	{ .hook = tpkt_hook4, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_TPKT_PRI },
+#if IS_ENABLED(CONFIG_IPV6)
+	{ .hook = tpkt_hook6, .pf = NFPROTO_IPV6, .hooknum = NF_INET_FORWARD,
+	  .priority = NF_TPKT_PRI },
+	{ .hook = tpkt_hook6, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_TPKT_PRI },
+	{ .hook = tpkt_hook6, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_TPKT_PRI },
+#endif
+};
+
+static u32 ops_mask(u32 hooks)
+{
+	u32 m = hooks & NF_TPKT_HOOK_ALL;
+
+	return IS_ENABLED(CONFIG_IPV6) ? m | m << 3 : m;
+}
+
+static int defrag_enable(struct nf_tpkt_net *tn)
+{
+	int err;
+
+	if (tn->defrag)
+		return 0;
+	err = nf_defrag_ipv4_enable(tn->net);
+	if (err)
+		return err;
+#if IS_ENABLED(CONFIG_IPV6)
+	err = nf_defrag_ipv6_enable(tn->net);
+	if (err) {
+		nf_defrag_ipv4_disable(tn->net);
+		return err;
+	}
+#endif
+	tn->defrag = true;
+	return 0;
+}
+
+static void defrag_disable(struct nf_tpkt_net *tn)
+{
+	if (!tn->defrag)
+		return;
+	nf_defrag_ipv4_disable(tn->net);
+#if IS_ENABLED(CONFIG_IPV6)
+	nf_defrag_ipv6_disable(tn->net);
+#endif
+	tn->defrag = false;
+}
+
+/*
+ * Register the hooks of @want (NF_TPKT_HOOK_*) if @on, none otherwise, and
+ * unregister the rest.  On failure the registered set is unchanged.
+ */
+int nf_tpkt_hooks_update(struct nf_tpkt_net *tn, u32 want, bool on,
+			 struct netlink_ext_ack *extack)
+{
+	u32 target = on ? ops_mask(want) : 0, added = 0;
+	unsigned int i;
+	int err;
+
+	lockdep_assert_held(&tn->lock);
+	if (target && !tn->registered) {
+		err = defrag_enable(tn);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot enable IP defragmentation");
+			return err;
+		}
+	}
+	for (i = 0; i < NF_TPKT_NHOOKS; i++) {
+		if (!(target & BIT(i)) || (tn->registered & BIT(i)))
+			continue;
+		err = nf_register_net_hook(tn->net, &tpkt_ops[i]);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot register netfilter hook");
+			goto undo;
+		}
+		added |= BIT(i);
+	}
+	for (i = 0; i < NF_TPKT_NHOOKS; i++)
+		if ((tn->registered & BIT(i)) && !(target & BIT(i)))
+			nf_unregister_net_hook(tn->net, &tpkt_ops[i]);
+	tn->registered = target;
+	if (!target)
+		defrag_disable(tn);
+	return 0;
+undo:
+	for (i = 0; i < NF_TPKT_NHOOKS; i++)
+		if (added & BIT(i))
+			nf_unregister_net_hook(tn->net, &tpkt_ops[i]);
+	if (!tn->registered)
+		defrag_disable(tn);
+	return err;
+}
+
+void nf_tpkt_hooks_remove(struct nf_tpkt_net *tn)
+{
+	mutex_lock(&tn->lock);
+	nf_tpkt_hooks_update(tn, 0, false, NULL);
+	mutex_unlock(&tn->lock);
+}
