@@ -1,0 +1,932 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * tpktctl verbs over generic netlink: show, set, stats, flows, monitor and
+ * batch.  They only build requests, parse replies and print; what the
+ * words mean is in policy_words.c, what the names are in kmod/names.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include <tpkt/names.h>
+
+#include "nl.h"
+#include "policy_words.h"
+#include "util.h"
+#include "verbs.h"
+
+const char verb_show_usage[] = "show";
+const char verb_set_usage[] = "set POLICY-WORDS...";
+const char verb_stats_usage[] = "stats [reset]";
+const char verb_flows_usage[] = "flows [flush]";
+const char verb_monitor_usage[] = "monitor";
+const char verb_batch_usage[] = "batch FILE";
+
+/* ---- replies -------------------------------------------------------- */
+
+struct policy_reply {
+	bool ok;
+	u8 mode, full, pickup, ooo;
+	u8 action[__NF_TPKT_CHECK_MAX];
+	u32 hooks, max_flows, timeout, event_rate;
+	unsigned int nranges;
+	struct pw_port_range ranges[NF_TPKT_MAX_PORT_RANGES];
+};
+
+struct stats_reply {
+	bool ok;
+	struct tpkt_counts c;
+	u32 flows_active;
+};
+
+static int parse_policy(struct nlattr **tb, void *arg)
+{
+	struct policy_reply *p = arg;
+	struct nlattr *a;
+	int rem;
+
+	if (!tb[NF_TPKT_A_POLICY_MODE] || !tb[NF_TPKT_A_POLICY_HOOKS])
+		return -EPROTO;
+	p->mode = nla_get_u8(tb[NF_TPKT_A_POLICY_MODE]);
+	p->hooks = nla_get_u32(tb[NF_TPKT_A_POLICY_HOOKS]);
+	if (tb[NF_TPKT_A_POLICY_MAX_FLOWS])
+		p->max_flows = nla_get_u32(tb[NF_TPKT_A_POLICY_MAX_FLOWS]);
+	if (tb[NF_TPKT_A_POLICY_TIMEOUT])
+		p->timeout = nla_get_u32(tb[NF_TPKT_A_POLICY_TIMEOUT]);
+	if (tb[NF_TPKT_A_POLICY_FULL])
+		p->full = nla_get_u8(tb[NF_TPKT_A_POLICY_FULL]);
+	if (tb[NF_TPKT_A_POLICY_PICKUP])
+		p->pickup = nla_get_u8(tb[NF_TPKT_A_POLICY_PICKUP]);
+	if (tb[NF_TPKT_A_POLICY_OOO])
+		p->ooo = nla_get_u8(tb[NF_TPKT_A_POLICY_OOO]);
+	if (tb[NF_TPKT_A_POLICY_EVENT_RATE])
+		p->event_rate = nla_get_u32(tb[NF_TPKT_A_POLICY_EVENT_RATE]);
+	if (tb[NF_TPKT_A_POLICY_ACTIONS])
+		nla_for_each_nested(a, tb[NF_TPKT_A_POLICY_ACTIONS], rem) {
+			int i = nla_type(a) - 1;
+
+			if (i >= 0 && i < __NF_TPKT_CHECK_MAX)
+				p->action[i] = nla_get_u8(a);
+		}
+	if (tb[NF_TPKT_A_POLICY_PORTS])
+		nla_for_each_nested(a, tb[NF_TPKT_A_POLICY_PORTS], rem) {
+			u32 v = nla_get_u32(a);
+
+			if (p->nranges == NF_TPKT_MAX_PORT_RANGES)
+				break;
+			p->ranges[p->nranges].lo = v >> 16;
+			p->ranges[p->nranges].hi = v & 0xffff;
+			p->nranges++;
+		}
+	p->ok = true;
+	return 0;
+}
+
+static void get_u64_array(const struct nlattr *nest, u64 *v, unsigned int n)
+{
+	struct nlattr *a;
+	int rem;
+
+	if (!nest)
+		return;
+	nla_for_each_nested(a, (struct nlattr *)nest, rem) {
+		unsigned int i = nla_type(a) - 1;
+
+		if (i < n)
+			v[i] = nla_get_u64(a);
+	}
+}
+
+static int parse_stats(struct nlattr **tb, void *arg)
+{
+	struct stats_reply *s = arg;
+
+	if (!tb[NF_TPKT_A_STATS_COUNTERS])
+		return -EPROTO;
+	get_u64_array(tb[NF_TPKT_A_STATS_COUNTERS], s->c.ctr, __NF_TPKT_CTR_MAX);
+	get_u64_array(tb[NF_TPKT_A_STATS_TPDUS], s->c.tpdu, __NF_TPKT_TPDU_MAX);
+	get_u64_array(tb[NF_TPKT_A_STATS_ANOMALIES], s->c.anomaly,
+		      __NF_TPKT_CHECK_MAX);
+	if (tb[NF_TPKT_A_STATS_FLOWS_ACTIVE])
+		s->flows_active = nla_get_u32(tb[NF_TPKT_A_STATS_FLOWS_ACTIVE]);
+	s->ok = true;
+	return 0;
+}
+
+/* ---- common --------------------------------------------------------- */
+
+static int open_nl(const struct tpktctl_opts *o, struct tnl *t)
+{
+	if (o->netns && tnl_enter_netns(o->netns))
+		return -1;
+	return tnl_open(t);
+}
+
+static int no_args(const char *verb, const char *usage, int argc, char **argv)
+{
+	if (argc > 0) {
+		tpktctl_err("%s: unexpected word \"%s\" (usage: tpktctl %s)",
+			    verb, argv[0], usage);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_json(json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+}
+
+static void ports_string(const struct pw_port_range *r, unsigned int n,
+			 char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++) {
+		if (r[i].lo == r[i].hi)
+			used += snprintf(buf + used, len - used, "%s%u",
+					 i ? "," : "", r[i].lo);
+		else
+			used += snprintf(buf + used, len - used, "%s%u-%u",
+					 i ? "," : "", r[i].lo, r[i].hi);
+	}
+}
+
+static void hooks_string(u32 hooks, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < tpkt_name_count(TPKT_NAMES_HOOK) && used < len; i++)
+		if (hooks & (1U << i))
+			used += snprintf(buf + used, len - used, "%s%s",
+					 used ? "," : "",
+					 tpkt_name(TPKT_NAMES_HOOK, i));
+}
+
+static const char *name_or(enum tpkt_name_kind k, unsigned int v)
+{
+	const char *n = tpkt_name(k, v);
+
+	return n ? n : "?";
+}
+
+static json_object *policy_json(const struct policy_reply *p)
+{
+	json_object *o = json_object_new_object(), *checks;
+	char buf[256];
+	unsigned int i;
+
+	json_object_object_add(o, "mode",
+		json_object_new_string(name_or(TPKT_NAMES_MODE, p->mode)));
+	ports_string(p->ranges, p->nranges, buf, sizeof(buf));
+	json_object_object_add(o, "ports", json_object_new_string(buf));
+	hooks_string(p->hooks, buf, sizeof(buf));
+	json_object_object_add(o, "hooks", json_object_new_string(buf));
+	json_object_object_add(o, "max_flows", json_object_new_int64(p->max_flows));
+	json_object_object_add(o, "timeout", json_object_new_int64(p->timeout));
+	json_object_object_add(o, "full",
+		json_object_new_string(name_or(TPKT_NAMES_FULL, p->full)));
+	json_object_object_add(o, "pickup",
+		json_object_new_string(name_or(TPKT_NAMES_PICKUP, p->pickup)));
+	json_object_object_add(o, "ooo",
+		json_object_new_string(name_or(TPKT_NAMES_OOO, p->ooo)));
+	json_object_object_add(o, "event_rate",
+			       json_object_new_int64(p->event_rate));
+	checks = json_object_new_object();
+	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
+		json_object_object_add(checks, tpkt_name(TPKT_NAMES_CHECK, i),
+			json_object_new_string(name_or(TPKT_NAMES_ACTION,
+						       p->action[i])));
+	json_object_object_add(o, "checks", checks);
+	return o;
+}
+
+static json_object *u64_map(enum tpkt_name_kind k, const u64 *v,
+			    unsigned int n)
+{
+	json_object *o = json_object_new_object();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		json_object_object_add(o, tpkt_name(k, i),
+				       json_object_new_int64((int64_t)v[i]));
+	return o;
+}
+
+static json_object *stats_json(const struct stats_reply *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "counters",
+		u64_map(TPKT_NAMES_COUNTER, s->c.ctr, __NF_TPKT_CTR_MAX));
+	json_object_object_add(o, "tpdus",
+		u64_map(TPKT_NAMES_TPDU, s->c.tpdu, __NF_TPKT_TPDU_MAX));
+	json_object_object_add(o, "anomalies",
+		u64_map(TPKT_NAMES_CHECK, s->c.anomaly, __NF_TPKT_CHECK_MAX));
+	json_object_object_add(o, "flows_active",
+			       json_object_new_int64(s->flows_active));
+	return o;
+}
+
+static void print_policy(const struct policy_reply *p)
+{
+	char ports[256], hooks[64];
+	unsigned int i;
+
+	ports_string(p->ranges, p->nranges, ports, sizeof(ports));
+	hooks_string(p->hooks, hooks, sizeof(hooks));
+	printf("mode %s  ports %s  hooks %s\n", name_or(TPKT_NAMES_MODE, p->mode),
+	       ports, hooks);
+	printf("max-flows %u  timeout %us  full %s  pickup %s  ooo %s  "
+	       "event-rate %u/s\n", p->max_flows, p->timeout,
+	       name_or(TPKT_NAMES_FULL, p->full),
+	       name_or(TPKT_NAMES_PICKUP, p->pickup),
+	       name_or(TPKT_NAMES_OOO, p->ooo), p->event_rate);
+	printf("checks:");
+	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
+		printf("%s %s %s", i ? "," : "", tpkt_name(TPKT_NAMES_CHECK, i),
+		       name_or(TPKT_NAMES_ACTION, p->action[i]));
+	printf("\n");
+}
+
+static void print_nonzero(const char *title, enum tpkt_name_kind k,
+			  const u64 *v, unsigned int n)
+{
+	unsigned int i, shown = 0;
+
+	printf("%s:", title);
+	for (i = 0; i < n; i++)
+		if (v[i])
+			printf(" %s %" PRIu64, tpkt_name(k, i), v[i]), shown++;
+	printf("%s\n", shown ? "" : " none");
+}
+
+/* ---- show ----------------------------------------------------------- */
+
+int verb_show(const struct tpktctl_opts *o, int argc, char **argv)
+{
+	struct policy_reply p = {};
+	struct stats_reply s = {};
+	struct tnl t;
+	const u64 *c = s.c.ctr;
+
+	if (no_args("show", verb_show_usage, argc, argv))
+		return TPKTCTL_EXIT_USAGE;
+	if (open_nl(o, &t))
+		return TPKTCTL_EXIT_RUNTIME;
+	if (tnl_request(&t, NF_TPKT_CMD_GET_POLICY, 0, NULL, NULL,
+			parse_policy, &p) || !p.ok) {
+		tnl_perror(&t, "show");
+		goto fail;
+	}
+	if (tnl_request(&t, NF_TPKT_CMD_GET_STATS, 0, NULL, NULL,
+			parse_stats, &s) || !s.ok) {
+		tnl_perror(&t, "show");
+		goto fail;
+	}
+	tnl_close(&t);
+	if (o->json) {
+		json_object *obj = json_object_new_object();
+
+		json_object_object_add(obj, "policy", policy_json(&p));
+		json_object_object_add(obj, "stats", stats_json(&s));
+		print_json(obj);
+		return TPKTCTL_EXIT_OK;
+	}
+	print_policy(&p);
+	printf("flows: %u active, %" PRIu64 " created, %" PRIu64 " expired, %"
+	       PRIu64 " evicted, %" PRIu64 " refused\n", s.flows_active,
+	       c[NF_TPKT_CTR_FLOWS_CREATED], c[NF_TPKT_CTR_FLOWS_EXPIRED],
+	       c[NF_TPKT_CTR_FLOWS_EVICTED], c[NF_TPKT_CTR_FLOWS_REFUSED]);
+	printf("traffic: %" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64
+	       " TPKTs, %" PRIu64 " edits, %" PRIu64 " drops, %" PRIu64
+	       " desyncs\n", c[NF_TPKT_CTR_PACKETS], c[NF_TPKT_CTR_BYTES],
+	       c[NF_TPKT_CTR_TPKTS], c[NF_TPKT_CTR_EDITS],
+	       c[NF_TPKT_CTR_DROPS], c[NF_TPKT_CTR_DESYNCS]);
+	print_nonzero("anomalies", TPKT_NAMES_CHECK, s.c.anomaly,
+		      __NF_TPKT_CHECK_MAX);
+	return TPKTCTL_EXIT_OK;
+fail:
+	tnl_close(&t);
+	return TPKTCTL_EXIT_RUNTIME;
+}
+
+/* ---- set ------------------------------------------------------------ */
+
+/* Where each attribute of a batch's combined request came from. */
+struct origin {
+	unsigned int n;
+	struct {
+		int off;
+		int line;
+	} at[64];
+	/* line of each field and check in the batch, 0 when not a batch */
+	int field_line[16];
+	int check_line[__NF_TPKT_CHECK_MAX];
+};
+
+struct set_req {
+	const struct policy_words *pw;
+	struct origin *org;
+};
+
+static void note(struct set_req *r, struct nl_msg *msg, int line)
+{
+	struct origin *org = r->org;
+
+	if (org && org->n < sizeof(org->at) / sizeof(org->at[0])) {
+		org->at[org->n].off = nlmsg_hdr(msg)->nlmsg_len;
+		org->at[org->n].line = line;
+		org->n++;
+	}
+}
+
+static int field_line(const struct set_req *r, unsigned int bit)
+{
+	return r->org ? r->org->field_line[__builtin_ctz(bit)] : 0;
+}
+
+static int build_set(struct nl_msg *msg, void *arg)
+{
+	struct set_req *r = arg;
+	const struct policy_words *pw = r->pw;
+	struct nlattr *nest;
+	unsigned int i;
+
+#define PUT(bit, put)						\
+	do {							\
+		if (pw->given & (bit)) {			\
+			note(r, msg, field_line(r, bit));	\
+			if ((put) < 0)				\
+				return -1;			\
+		}						\
+	} while (0)
+
+	PUT(PW_MODE, nla_put_u8(msg, NF_TPKT_A_POLICY_MODE, pw->mode));
+	PUT(PW_HOOKS, nla_put_u32(msg, NF_TPKT_A_POLICY_HOOKS, pw->hooks));
+	PUT(PW_MAX_FLOWS, nla_put_u32(msg, NF_TPKT_A_POLICY_MAX_FLOWS,
+				      pw->max_flows));
+	PUT(PW_TIMEOUT, nla_put_u32(msg, NF_TPKT_A_POLICY_TIMEOUT, pw->timeout));
+	PUT(PW_FULL, nla_put_u8(msg, NF_TPKT_A_POLICY_FULL, pw->full));
+	PUT(PW_PICKUP, nla_put_u8(msg, NF_TPKT_A_POLICY_PICKUP, pw->pickup));
+	PUT(PW_OOO, nla_put_u8(msg, NF_TPKT_A_POLICY_OOO, pw->ooo));
+	PUT(PW_EVENT_RATE, nla_put_u32(msg, NF_TPKT_A_POLICY_EVENT_RATE,
+				       pw->event_rate));
+#undef PUT
+	if (pw->given & PW_CHECKS) {
+		nest = nla_nest_start(msg, NF_TPKT_A_POLICY_ACTIONS);
+		if (!nest)
+			return -1;
+		for (i = 0; i < __NF_TPKT_CHECK_MAX; i++) {
+			if (!(pw->checks_given & (1U << i)))
+				continue;
+			note(r, msg, r->org ? r->org->check_line[i] : 0);
+			if (nla_put_u8(msg, i + 1, pw->action[i]) < 0)
+				return -1;
+		}
+		nla_nest_end(msg, nest);
+	}
+	if (pw->given & PW_PORTS) {
+		note(r, msg, field_line(r, PW_PORTS));
+		nest = nla_nest_start(msg, NF_TPKT_A_POLICY_PORTS);
+		if (!nest)
+			return -1;
+		for (i = 0; i < pw->n_ports; i++)
+			if (nla_put_u32(msg, NF_TPKT_A_PORTS_RANGE,
+					(u32)pw->ports[i].lo << 16 |
+					pw->ports[i].hi) < 0)
+				return -1;
+		nla_nest_end(msg, nest);
+	}
+	return 0;
+}
+
+/* The batch line that set the attribute the kernel complained about. */
+static int origin_line(const struct origin *org, int off)
+{
+	int line = 0;
+	unsigned int i;
+
+	for (i = 0; org && off >= 0 && i < org->n; i++)
+		if (org->at[i].off <= off)
+			line = org->at[i].line;
+	return line;
+}
+
+static int send_set(struct tnl *t, const struct policy_words *pw,
+		    struct origin *org, const char *file)
+{
+	struct set_req r = { .pw = pw, .org = org };
+	int line;
+
+	if (!tnl_request(t, NF_TPKT_CMD_SET_POLICY, 0, build_set, &r, NULL,
+			 NULL))
+		return 0;
+	line = origin_line(org, t->bad_attr_off);
+	if (file && line) {
+		char what[300];
+
+		snprintf(what, sizeof(what), "%s:%d", file, line);
+		tnl_perror(t, what);
+	} else {
+		tnl_perror(t, file ? file : "set");
+	}
+	return -1;
+}
+
+int verb_set(const struct tpktctl_opts *o, int argc, char **argv)
+{
+	struct policy_words pw;
+	struct tnl t;
+	int err;
+
+	pw_init(&pw);
+	if (argc == 0) {
+		tpktctl_err("set: nothing to set (usage: tpktctl %s; words: %s)",
+			    verb_set_usage, pw_word_list);
+		return TPKTCTL_EXIT_USAGE;
+	}
+	if (pw_parse(&pw, argc, argv))
+		return TPKTCTL_EXIT_USAGE;
+	if (open_nl(o, &t))
+		return TPKTCTL_EXIT_RUNTIME;
+	err = send_set(&t, &pw, NULL, NULL);
+	tnl_close(&t);
+	return err ? TPKTCTL_EXIT_RUNTIME : TPKTCTL_EXIT_OK;
+}
+
+/* ---- stats ---------------------------------------------------------- */
+
+static int build_reset(struct nl_msg *msg, void *arg)
+{
+	return nla_put_flag(msg, NF_TPKT_A_STATS_RESET);
+}
+
+static int stats_request(struct tnl *t, bool reset, struct stats_reply *s)
+{
+	if (tnl_request(t, NF_TPKT_CMD_GET_STATS, 0, reset ? build_reset : NULL,
+			NULL, parse_stats, s) || !s->ok) {
+		tnl_perror(t, reset ? "stats reset" : "stats");
+		return -1;
+	}
+	return 0;
+}
+
+int verb_stats(const struct tpktctl_opts *o, int argc, char **argv)
+{
+	struct stats_reply s = {};
+	bool reset = false;
+	struct tnl t;
+	unsigned int i;
+
+	if (argc > 0 && !strcmp(argv[0], "reset")) {
+		reset = true;
+		argc--, argv++;
+	}
+	if (no_args("stats", verb_stats_usage, argc, argv))
+		return TPKTCTL_EXIT_USAGE;
+	if (open_nl(o, &t))
+		return TPKTCTL_EXIT_RUNTIME;
+	if (stats_request(&t, reset, &s)) {
+		tnl_close(&t);
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	tnl_close(&t);
+	if (o->json) {
+		print_json(stats_json(&s));
+		return TPKTCTL_EXIT_OK;
+	}
+	if (reset)
+		printf("counters reset; values before the reset:\n");
+	for (i = 0; i < __NF_TPKT_CTR_MAX; i++)
+		printf("%-20s %" PRIu64 "\n", tpkt_name(TPKT_NAMES_COUNTER, i),
+		       s.c.ctr[i]);
+	printf("%-20s %u\n", "flows_active", s.flows_active);
+	for (i = 0; i < __NF_TPKT_TPDU_MAX; i++)
+		printf("tpdu %-15s %" PRIu64 "\n", tpkt_name(TPKT_NAMES_TPDU, i),
+		       s.c.tpdu[i]);
+	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
+		printf("anomaly %-12s %" PRIu64 "\n",
+		       tpkt_name(TPKT_NAMES_CHECK, i), s.c.anomaly[i]);
+	return TPKTCTL_EXIT_OK;
+}
+
+/* ---- flows ---------------------------------------------------------- */
+
+static void endpoint(char *buf, size_t len, u8 family, const struct nlattr *a,
+		     u16 port)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (a && nla_len(a) == (family == AF_INET ? 4 : 16))
+		inet_ntop(family, nla_data(a), ip, sizeof(ip));
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
+}
+
+static void endpoints(char *src, char *dst, size_t len, struct nlattr **tb,
+		      int base)
+{
+	u8 family = tb[base] ? nla_get_u8(tb[base]) : AF_INET;
+	u16 sport = tb[base + 3] ? nla_get_u16(tb[base + 3]) : 0;
+	u16 dport = tb[base + 4] ? nla_get_u16(tb[base + 4]) : 0;
+
+	endpoint(src, len, family, tb[base + 1], sport);
+	endpoint(dst, len, family, tb[base + 2], dport);
+}
+
+struct flows_ctx {
+	const struct tpktctl_opts *o;
+	json_object *arr;
+	unsigned int n;
+};
+
+static int print_flow(struct nlattr **top, void *arg)
+{
+	struct flows_ctx *fc = arg;
+	struct nlattr *tb[NF_TPKT_A_FLOW_MAX + 1], *d;
+	char src[64], dst[64];
+	json_object *jf = NULL, *jdirs = NULL;
+	int rem, nd = 0;
+
+	if (!top[NF_TPKT_A_FLOW] ||
+	    nla_parse_nested(tb, NF_TPKT_A_FLOW_MAX, top[NF_TPKT_A_FLOW], NULL))
+		return -EPROTO;
+	endpoints(src, dst, sizeof(src), tb, NF_TPKT_A_FLOW_FAMILY);
+	fc->n++;
+	if (fc->o->json) {
+		jf = json_object_new_object();
+		jdirs = json_object_new_array();
+		json_object_object_add(jf, "src", json_object_new_string(src));
+		json_object_object_add(jf, "dst", json_object_new_string(dst));
+		json_object_object_add(jf, "age_ms", json_object_new_int64(
+			tb[NF_TPKT_A_FLOW_AGE_MS] ?
+			nla_get_u32(tb[NF_TPKT_A_FLOW_AGE_MS]) : 0));
+		json_object_object_add(jf, "idle_ms", json_object_new_int64(
+			tb[NF_TPKT_A_FLOW_IDLE_MS] ?
+			nla_get_u32(tb[NF_TPKT_A_FLOW_IDLE_MS]) : 0));
+	} else {
+		printf("%s > %s age %.1fs idle %.1fs", src, dst,
+		       tb[NF_TPKT_A_FLOW_AGE_MS] ?
+		       nla_get_u32(tb[NF_TPKT_A_FLOW_AGE_MS]) / 1000.0 : 0,
+		       tb[NF_TPKT_A_FLOW_IDLE_MS] ?
+		       nla_get_u32(tb[NF_TPKT_A_FLOW_IDLE_MS]) / 1000.0 : 0);
+	}
+	if (tb[NF_TPKT_A_FLOW_CLASS]) {
+		u8 cls = nla_get_u8(tb[NF_TPKT_A_FLOW_CLASS]);
+		u32 max = tb[NF_TPKT_A_FLOW_MAX_TPDU] ?
+			  nla_get_u32(tb[NF_TPKT_A_FLOW_MAX_TPDU]) : 0;
+
+		if (jf) {
+			json_object_object_add(jf, "class", cls == 255 ? NULL :
+					       json_object_new_int(cls));
+			json_object_object_add(jf, "max_tpdu",
+					       json_object_new_int64(max));
+		} else if (cls != 255) {
+			printf(" class %u max-tpdu %u", cls, max);
+		}
+	}
+	nla_for_each_nested(d, (struct nlattr *)top[NF_TPKT_A_FLOW], rem) {
+		struct nlattr *db[NF_TPKT_A_DIR_MAX + 1];
+		u32 v[NF_TPKT_A_DIR_MAX + 1] = {};
+		int i;
+
+		if (nla_type(d) != NF_TPKT_A_FLOW_DIR ||
+		    nla_parse_nested(db, NF_TPKT_A_DIR_MAX, d, NULL))
+			continue;
+		for (i = NF_TPKT_A_DIR_PACKETS; i <= NF_TPKT_A_DIR_MAX; i++)
+			v[i] = db[i] ? nla_get_u32(db[i]) : 0;
+		v[NF_TPKT_A_DIR_STATE] = db[NF_TPKT_A_DIR_STATE] ?
+					 nla_get_u8(db[NF_TPKT_A_DIR_STATE]) : 0;
+		if (jf) {
+			json_object *jd = json_object_new_object();
+
+			json_object_object_add(jd, "state", json_object_new_string(
+				name_or(TPKT_NAMES_DIR_STATE, v[NF_TPKT_A_DIR_STATE])));
+			json_object_object_add(jd, "packets",
+				json_object_new_int64(v[NF_TPKT_A_DIR_PACKETS]));
+			json_object_object_add(jd, "stream_bytes",
+				json_object_new_int64(v[NF_TPKT_A_DIR_STREAM_BYTES]));
+			json_object_object_add(jd, "anomalies",
+				json_object_new_int64(v[NF_TPKT_A_DIR_ANOMALIES]));
+			json_object_object_add(jd, "edits",
+				json_object_new_int64(v[NF_TPKT_A_DIR_EDITS]));
+			json_object_array_add(jdirs, jd);
+		} else {
+			printf("\n    %s %s packets %u bytes %u anomalies %u edits %u",
+			       nd ? "<" : ">",
+			       name_or(TPKT_NAMES_DIR_STATE, v[NF_TPKT_A_DIR_STATE]),
+			       v[NF_TPKT_A_DIR_PACKETS],
+			       v[NF_TPKT_A_DIR_STREAM_BYTES],
+			       v[NF_TPKT_A_DIR_ANOMALIES], v[NF_TPKT_A_DIR_EDITS]);
+		}
+		nd++;
+	}
+	if (jf) {
+		json_object_object_add(jf, "directions", jdirs);
+		json_object_array_add(fc->arr, jf);
+	} else {
+		printf("\n");
+	}
+	return 0;
+}
+
+int verb_flows(const struct tpktctl_opts *o, int argc, char **argv)
+{
+	struct flows_ctx fc = { .o = o };
+	bool flush = false;
+	struct tnl t;
+
+	if (argc > 0 && !strcmp(argv[0], "flush")) {
+		flush = true;
+		argc--, argv++;
+	}
+	if (no_args("flows", verb_flows_usage, argc, argv))
+		return TPKTCTL_EXIT_USAGE;
+	if (open_nl(o, &t))
+		return TPKTCTL_EXIT_RUNTIME;
+	if (flush) {
+		if (tnl_request(&t, NF_TPKT_CMD_FLUSH_FLOWS, 0, NULL, NULL,
+				NULL, NULL)) {
+			tnl_perror(&t, "flows flush");
+			tnl_close(&t);
+			return TPKTCTL_EXIT_RUNTIME;
+		}
+		tnl_close(&t);
+		return TPKTCTL_EXIT_OK;
+	}
+	if (o->json)
+		fc.arr = json_object_new_array();
+	if (tnl_request(&t, NF_TPKT_CMD_GET_FLOWS, NLM_F_DUMP, NULL, NULL,
+			print_flow, &fc)) {
+		tnl_perror(&t, "flows");
+		tnl_close(&t);
+		json_object_put(fc.arr);
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	tnl_close(&t);
+	if (o->json)
+		print_json(fc.arr);
+	return TPKTCTL_EXIT_OK;
+}
+
+/* ---- monitor -------------------------------------------------------- */
+
+static void on_sigint(int sig)
+{
+	/* stdout is line buffered: every event already went out */
+	_exit(TPKTCTL_EXIT_OK);
+}
+
+static int print_event(struct nlattr **top, void *arg)
+{
+	const struct tpktctl_opts *o = arg;
+	struct nlattr *tb[NF_TPKT_A_EVENT_MAX + 1];
+	char src[64], dst[64], orig[16] = "";
+	u8 check, action, tpdu;
+	u32 off, toff, value;
+	int i;
+
+	if (!top[NF_TPKT_A_EVENT] ||
+	    nla_parse_nested(tb, NF_TPKT_A_EVENT_MAX, top[NF_TPKT_A_EVENT], NULL))
+		return 0;
+	endpoints(src, dst, sizeof(src), tb, NF_TPKT_A_EVENT_FAMILY);
+	check = tb[NF_TPKT_A_EVENT_CHECK] ? nla_get_u8(tb[NF_TPKT_A_EVENT_CHECK]) : 255;
+	action = tb[NF_TPKT_A_EVENT_ACTION] ? nla_get_u8(tb[NF_TPKT_A_EVENT_ACTION]) : 255;
+	tpdu = tb[NF_TPKT_A_EVENT_TPDU] ? nla_get_u8(tb[NF_TPKT_A_EVENT_TPDU]) : 255;
+	off = tb[NF_TPKT_A_EVENT_OFFSET] ? nla_get_u32(tb[NF_TPKT_A_EVENT_OFFSET]) : 0;
+	toff = tb[NF_TPKT_A_EVENT_TPKT_OFFSET] ?
+	       nla_get_u32(tb[NF_TPKT_A_EVENT_TPKT_OFFSET]) : 0;
+	value = tb[NF_TPKT_A_EVENT_VALUE] ? nla_get_u32(tb[NF_TPKT_A_EVENT_VALUE]) : 0;
+	if (tb[NF_TPKT_A_EVENT_ORIG])
+		for (i = 0; i < nla_len(tb[NF_TPKT_A_EVENT_ORIG]) && i < 6; i++)
+			sprintf(orig + 2 * i, "%02x",
+				((u8 *)nla_data(tb[NF_TPKT_A_EVENT_ORIG]))[i]);
+	if (o->json) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "src", json_object_new_string(src));
+		json_object_object_add(e, "dst", json_object_new_string(dst));
+		json_object_object_add(e, "class",
+			json_object_new_string(name_or(TPKT_NAMES_CHECK, check)));
+		json_object_object_add(e, "action",
+			json_object_new_string(name_or(TPKT_NAMES_ACTION, action)));
+		json_object_object_add(e, "tpdu", tpdu == TPKT_TPDU_NONE ? NULL :
+			json_object_new_string(name_or(TPKT_NAMES_TPDU, tpdu)));
+		json_object_object_add(e, "offset", json_object_new_int64(off));
+		json_object_object_add(e, "tpkt_offset", json_object_new_int64(toff));
+		json_object_object_add(e, "value", json_object_new_int64(value));
+		json_object_object_add(e, "orig", json_object_new_string(orig));
+		puts(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(e);
+	} else {
+		printf("%s %s %s > %s %s offset %u tpkt %u value 0x%x orig %s\n",
+		       name_or(TPKT_NAMES_CHECK, check),
+		       name_or(TPKT_NAMES_ACTION, action), src, dst,
+		       tpdu == TPKT_TPDU_NONE ? "-" : name_or(TPKT_NAMES_TPDU, tpdu),
+		       off, toff, value, orig[0] ? orig : "-");
+	}
+	return 0;
+}
+
+int verb_monitor(const struct tpktctl_opts *o, int argc, char **argv)
+{
+	struct tnl t;
+	int err;
+
+	if (no_args("monitor", verb_monitor_usage, argc, argv))
+		return TPKTCTL_EXIT_USAGE;
+	if (open_nl(o, &t))
+		return TPKTCTL_EXIT_RUNTIME;
+	if (tnl_subscribe_events(&t)) {
+		tnl_close(&t);
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
+	/* tell a script waiting for us that events will now be seen */
+	fprintf(stderr, "tpktctl: monitoring nf_tpkt events\n");
+	err = tnl_receive_events(&t, print_event, (void *)o);
+	tnl_close(&t);
+	if (err) {
+		tpktctl_err("monitor: %s", strerror(-err));
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	return TPKTCTL_EXIT_OK;
+}
+
+/* ---- batch ---------------------------------------------------------- */
+
+#define BATCH_MAX_WORDS	64
+
+/* Later lines win, field by field and check by check. */
+static void merge_words(struct policy_words *dst,
+			const struct policy_words *src)
+{
+	unsigned int i;
+
+	if (src->given & PW_MODE)
+		dst->mode = src->mode;
+	if (src->given & PW_OOO)
+		dst->ooo = src->ooo;
+	if (src->given & PW_PICKUP)
+		dst->pickup = src->pickup;
+	if (src->given & PW_FULL)
+		dst->full = src->full;
+	if (src->given & PW_HOOKS)
+		dst->hooks = src->hooks;
+	if (src->given & PW_MAX_FLOWS)
+		dst->max_flows = src->max_flows;
+	if (src->given & PW_TIMEOUT)
+		dst->timeout = src->timeout;
+	if (src->given & PW_EVENT_RATE)
+		dst->event_rate = src->event_rate;
+	if (src->given & PW_PORTS) {
+		dst->n_ports = src->n_ports;
+		memcpy(dst->ports, src->ports, sizeof(dst->ports));
+	}
+	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
+		if (src->checks_given & (1U << i))
+			dst->action[i] = src->action[i];
+	dst->given |= src->given;
+	dst->checks_given |= src->checks_given;
+}
+
+/*
+ * Every line is checked before anything is sent; all "set" lines become
+ * one request, so the policy changes all at once or not at all.  "stats
+ * reset" and "flows flush" run after it, in file order.
+ */
+int verb_batch(const struct tpktctl_opts *o, int argc, char **argv)
+{
+	struct policy_words pw;
+	struct origin org = {};
+	char line[4096];
+	int lineno = 0, n_actions = 0, rc = TPKTCTL_EXIT_OK;
+	enum { A_RESET, A_FLUSH } actions[256];
+	bool any_set = false;
+	struct tnl t;
+	FILE *f;
+	int i;
+
+	if (argc != 1) {
+		tpktctl_err("batch: expected one file (usage: tpktctl %s)",
+			    verb_batch_usage);
+		return TPKTCTL_EXIT_USAGE;
+	}
+	f = strcmp(argv[0], "-") ? fopen(argv[0], "r") : stdin;
+	if (!f) {
+		tpktctl_err("batch: cannot read %s: %s", argv[0], strerror(errno));
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	pw_init(&pw);
+	while (fgets(line, sizeof(line), f)) {
+		char *words[BATCH_MAX_WORDS], *save, *w;
+		struct policy_words one;
+		int nw = 0;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			tpktctl_err("%s:%d: line too long", argv[0], lineno);
+			rc = TPKTCTL_EXIT_USAGE;
+			break;
+		}
+		if ((w = strchr(line, '#')))
+			*w = '\0';
+		for (w = strtok_r(line, " \t\r\n", &save); w;
+		     w = strtok_r(NULL, " \t\r\n", &save)) {
+			if (nw == BATCH_MAX_WORDS) {
+				tpktctl_err("%s:%d: too many words", argv[0],
+					    lineno);
+				rc = TPKTCTL_EXIT_USAGE;
+				goto out;
+			}
+			words[nw++] = w;
+		}
+		if (!nw)
+			continue;
+		if (!strcmp(words[0], "set") && nw > 1) {
+			unsigned int bit;
+
+			/* parse alone first, so the error names this line */
+			pw_init(&one);
+			if (pw_parse(&one, nw - 1, words + 1)) {
+				tpktctl_err("%s:%d: in \"set\"", argv[0], lineno);
+				rc = TPKTCTL_EXIT_USAGE;
+				goto out;
+			}
+			merge_words(&pw, &one);
+			for (bit = 0; bit < 16; bit++)
+				if ((one.given & (1U << bit)))
+					org.field_line[bit] = lineno;
+			for (bit = 0; bit < __NF_TPKT_CHECK_MAX; bit++)
+				if (one.checks_given & (1U << bit))
+					org.check_line[bit] = lineno;
+			any_set = true;
+		} else if (nw == 2 && !strcmp(words[0], "stats") &&
+			   !strcmp(words[1], "reset")) {
+			if (n_actions == 256)
+				goto too_many;
+			actions[n_actions++] = A_RESET;
+		} else if (nw == 2 && !strcmp(words[0], "flows") &&
+			   !strcmp(words[1], "flush")) {
+			if (n_actions == 256)
+				goto too_many;
+			actions[n_actions++] = A_FLUSH;
+		} else {
+			tpktctl_err("%s:%d: \"%s\" cannot be batched: expected "
+				    "\"set WORDS...\", \"stats reset\" or "
+				    "\"flows flush\"", argv[0], lineno, words[0]);
+			rc = TPKTCTL_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		tpktctl_err("batch: error reading %s", argv[0]);
+		rc = TPKTCTL_EXIT_RUNTIME;
+		goto out;
+	}
+	if (!any_set && !n_actions)
+		goto out;
+	if (open_nl(o, &t)) {
+		rc = TPKTCTL_EXIT_RUNTIME;
+		goto out;
+	}
+	if (any_set && send_set(&t, &pw, &org, argv[0]))
+		rc = TPKTCTL_EXIT_RUNTIME;
+	for (i = 0; !rc && i < n_actions; i++) {
+		struct stats_reply s = {};
+
+		if (actions[i] == A_RESET) {
+			if (stats_request(&t, true, &s))
+				rc = TPKTCTL_EXIT_RUNTIME;
+		} else if (tnl_request(&t, NF_TPKT_CMD_FLUSH_FLOWS, 0, NULL,
+				       NULL, NULL, NULL)) {
+			tnl_perror(&t, "flows flush");
+			rc = TPKTCTL_EXIT_RUNTIME;
+		}
+	}
+	tnl_close(&t);
+	goto out;
+too_many:
+	tpktctl_err("%s:%d: too many commands", argv[0], lineno);
+	rc = TPKTCTL_EXIT_USAGE;
+out:
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
