@@ -30,6 +30,8 @@ UNIT_TESTS := test_engine test_property
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
           $(lastword $(sort $(wildcard /lib/modules/*/build))))
 KDIRS_CHECK ?= $(sort $(wildcard /lib/modules/*/build))
+# sparse over the module sources when it is installed (make deps does)
+SPARSE ?= $(if $(shell command -v sparse),C=1)
 
 .PHONY: all check check-unit unit-tests fuzz fuzz-run modules modules-all \
         deps deps-unit demo clean
@@ -100,7 +102,7 @@ kbuild-one:
 	mkdir -p $$out; for f in $(KMOD_FILES); do ln -sf $(CURDIR)/$$f $$out/; done; \
 	echo "== nf_tpkt.ko for $$kver"; \
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$$out NF_TPKT_INC=$(CURDIR)/include \
-		W=1 modules 2>&1 | tee $$out/build.log; \
+		W=1 $(SPARSE) modules 2>&1 | tee $$out/build.log; \
 	test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	if grep -E 'warning:|error:' $$out/build.log; then \
 		echo "nf_tpkt: warnings building for $$kver" >&2; exit 1; fi

@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the VM suite, sourced by suite.sh inside the guest.
+#
+# Topology (addresses exist only in these namespaces):
+#
+#   cl: c0 10.11.0.2/24 fd11::2/64 --- g0 10.11.0.1 fd11::1   gw
+#   sv: s0 10.12.0.2/24 fd12::2/64 --- g1 10.12.0.1 fd12::1   gw
+#
+# gw forwards; nf_tpkt acts in gw unless a test says otherwise.
+
+ROOT=${ROOT:?}
+B=$ROOT/build
+TPKTCTL=$B/tpktctl
+PEER=$B/tpkt_peer
+KO=$B/kmod-$(uname -r)/nf_tpkt.ko
+OUT=${OUT:-/tmp/nf_tpkt-vm}
+SV4=10.12.0.2
+SV6=fd12::2
+
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+
+pass() {
+	echo "PASS $1"
+	PASSED=$((PASSED + 1))
+}
+
+fail() {
+	echo "FAIL $1${2:+: $2}"
+	FAILED=$((FAILED + 1))
+	FAILED_NAMES+=("$1")
+}
+
+# check NAME CMD...: PASS if CMD succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+log() { echo "    $*"; }
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+topo_up() {
+	local n
+	for n in cl gw sv; do ip netns add $n; nsx $n ip link set lo up; done
+	ip link add c0 netns cl type veth peer name g0 netns gw
+	ip link add s0 netns sv type veth peer name g1 netns gw
+	nsx cl ip addr add 10.11.0.2/24 dev c0
+	nsx gw ip addr add 10.11.0.1/24 dev g0
+	nsx sv ip addr add 10.12.0.2/24 dev s0
+	nsx gw ip addr add 10.12.0.1/24 dev g1
+	nsx cl ip -6 addr add fd11::2/64 dev c0 nodad
+	nsx gw ip -6 addr add fd11::1/64 dev g0 nodad
+	nsx sv ip -6 addr add fd12::2/64 dev s0 nodad
+	nsx gw ip -6 addr add fd12::1/64 dev g1 nodad
+	nsx cl ip link set c0 up
+	nsx gw ip link set g0 up
+	nsx gw ip link set g1 up
+	nsx sv ip link set s0 up
+	nsx cl ip route add default via 10.11.0.1
+	nsx sv ip route add default via 10.12.0.1
+	nsx cl ip -6 route add default via fd11::1
+	nsx sv ip -6 route add default via fd12::1
+	nsx gw sysctl -qw net.ipv4.ip_forward=1
+	nsx gw sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
+topo_down() {
+	local n
+	for n in cl gw sv; do ip netns del $n 2>/dev/null; done
+	return 0
+}
+
+# offloads on|off: checksum offload, TSO, GSO and GRO on every veth.
+offloads() {
+	local v=$1
+	nsx cl ethtool -K c0 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
+	nsx gw ethtool -K g0 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
+	nsx gw ethtool -K g1 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
+	nsx sv ethtool -K s0 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
+}
+
+load_module() {
+	modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 >/dev/null 2>&1
+	insmod "$KO" "$@"
+}
+
+unload_module() {
+	rmmod nf_tpkt
+}
+
+# gw_set WORDS...: policy of the gateway namespace.
+gw_set() { "$TPKTCTL" -n gw set "$@"; }
+
+# stat NS NAME: one counter (or anomaly class / TPDU type) from stats -j.
+stat() {
+	"$TPKTCTL" -n "$1" -j stats | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+k = sys.argv[1]
+for part in ("counters", "anomalies", "tpdus"):
+    if k in s[part]:
+        print(s[part][k]); break
+else:
+    print(s.get(k, "missing"))' "$2"
+}
+
+# Start a server peer in sv; its output goes to $OUT/server.out.
+server_start() {
+	nsx sv timeout 60 "$PEER" --listen 102 "$@" >"$OUT/server.out" 2>&1 &
+	SERVER_PID=$!
+	# wait until it listens
+	local i
+	for i in $(seq 50); do
+		nsx sv ss -Hltn 'sport = :102' | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+server_wait() {
+	wait "$SERVER_PID"
+}
+
+# result FILE KEY: value of KEY= in the RESULT line of FILE.
+result() {
+	grep -m1 '^RESULT' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# Kernel log check: anything a kernel developer would call a bug.
+dmesg_clean() {
+	local bad
+	bad=$(dmesg | grep -E 'WARNING:|BUG[: ]|Oops|refcount_t|leak|lockdep|sleeping function|general protection|UBSAN|KASAN|list_(add|del) corruption' || true)
+	if [ -n "$bad" ]; then
+		echo "$bad" | head -40
+		return 1
+	fi
+	return 0
+}

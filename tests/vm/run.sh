@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one kernel under QEMU (virtme-ng, no KVM) and run the whole VM suite
+# in that one boot.
+#
+#   tests/vm/run.sh KVER [SUITE-ARGS...]
+#
+# The guest sees this machine's root file system read-only, so the module,
+# tpktctl and the peers built under build/ are used as they are.  The run
+# fails on any FAIL line, on a guest that dies before printing its final
+# tally, and on a kernel log with any warning (checked inside the guest).
+set -uo pipefail
+
+KVER=${1:?usage: run.sh KVER [suite args]}
+shift
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+VMLINUZ=/boot/vmlinuz-$KVER
+LOG=$ROOT/build/vm-$KVER.log
+
+for need in vng qemu-system-x86_64; do
+	command -v $need >/dev/null || { echo "run.sh: $need missing: run make deps" >&2; exit 1; }
+done
+[ -r "$VMLINUZ" ] || { echo "run.sh: no $VMLINUZ: run make deps" >&2; exit 1; }
+for f in build/tpktctl build/tpkt_peer "build/kmod-$KVER/nf_tpkt.ko"; do
+	[ -e "$ROOT/$f" ] || { echo "run.sh: $f not built" >&2; exit 1; }
+done
+
+echo "== VM suite on $KVER (log: $LOG)"
+start=$(date +%s)
+# 2 vCPUs so both directions of a flow can really run at once
+timeout 1500 vng --run "$VMLINUZ" --disable-kvm --cpus 2 --memory 1536M \
+	--user root -- \
+	env ROOT="$ROOT" bash "$ROOT/tests/vm/suite.sh" "$@" 2>&1 | tee "$LOG"
+rc=${PIPESTATUS[0]}
+end=$(date +%s)
+
+tally=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)
+if [ -z "$tally" ]; then
+	echo "run.sh: the guest ended without a tally (exit $rc): see $LOG" >&2
+	exit 1
+fi
+echo "== $KVER: $tally in $((end - start)) s"
+grep -q '^VM-SUITE-OK$' "$LOG" || exit 1
+exit 0
