@@ -1,0 +1,27 @@
+# tests/peers: nf_tpkt's own RFC 1006 test peer (included by the top-level
+# Makefile, which defines BUILD, CC, CSTD, WARN, CFLAGS and SAN).
+#
+#   make peers        build $(BUILD)/tpkt_peer (libc only; the VM suite uses it)
+#   make check-peers  loopback self-test on 127.0.0.1 and ::1, no module and
+#                     no VM, of that build and of an ASan/UBSan build
+
+PEER_SRC := tests/peers/tpkt_peer.c
+
+.PHONY: peers check-peers
+
+$(BUILD)/tpkt_peer: $(PEER_SRC) tests/peers/build.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) -o $@ $(PEER_SRC)
+
+$(BUILD)/peers/tpkt_peer-san: $(PEER_SRC) tests/peers/build.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) $(SAN) -o $@ $(PEER_SRC)
+
+peers: $(BUILD)/tpkt_peer
+
+check-peers: $(BUILD)/tpkt_peer $(BUILD)/peers/tpkt_peer-san
+	tests/peers/selftest.sh $(BUILD)/tpkt_peer
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/peers/selftest.sh $(BUILD)/peers/tpkt_peer-san
+
+check-unit: check-peers
