@@ -34,7 +34,7 @@ KDIRS_CHECK ?= $(sort $(wildcard /lib/modules/*/build))
 SPARSE ?= $(if $(shell command -v sparse),C=1)
 
 .PHONY: all check check-unit unit-tests fuzz fuzz-run modules modules-all \
-        deps deps-unit demo clean
+        deps deps-unit demo clean check-vm check-vm-all vm-prereqs kbuild-one
 
 all: modules
 
@@ -112,18 +112,35 @@ kbuild-one:
 -include userspace/build.mk
 -include tests/peers/build.mk
 
+# ---- VM suite ------------------------------------------------------------
+
+# Kernels with both an image to boot and headers to build against.
+VM_KVERS ?= $(foreach k,$(KDIRS_CHECK),$(if $(wildcard /boot/vmlinuz-$(notdir $(patsubst %/build,%,$(k)))),$(notdir $(patsubst %/build,%,$(k)))))
+
+vm-prereqs: tpktctl peers
+
+check-vm: vm-prereqs
+	@test -n "$(KVER)" || { echo "usage: make check-vm KVER=<version> (one of: $(VM_KVERS))" >&2; exit 2; }
+	@$(MAKE) --no-print-directory kbuild-one KDIR=/lib/modules/$(KVER)/build
+	tests/vm/run.sh $(KVER) $(VM_TESTS)
+
+check-vm-all: vm-prereqs modules-all
+	@test -n "$(VM_KVERS)" || { echo "no kernel to boot: run make deps" >&2; exit 1; }
+	@set -e; for k in $(VM_KVERS); do tests/vm/run.sh $$k $(VM_TESTS); done
+
 # ---- everything --------------------------------------------------------
 
 check: deps
 	$(MAKE) --no-print-directory check-unit
-	$(MAKE) --no-print-directory modules-all
+	$(MAKE) --no-print-directory check-vm-all
 	@echo "make check: all passed"
 
+DEMO_KVER ?= $(firstword $(VM_KVERS))
+
 demo: deps
-	@echo "make demo: the VM demo is not yet available (it arrives with the"
-	@echo "VM test suite); running the engine's field-report test instead."
-	$(MAKE) --no-print-directory $(BUILD)/unit/test_engine
-	$(BUILD)/unit/test_engine
+	$(MAKE) --no-print-directory vm-prereqs
+	$(MAKE) --no-print-directory kbuild-one KDIR=/lib/modules/$(DEMO_KVER)/build >/dev/null
+	tests/vm/demo.sh $(DEMO_KVER)
 
 clean:
 	rm -rf $(BUILD)

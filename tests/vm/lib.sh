@@ -43,34 +43,35 @@ log() { echo "    $*"; }
 
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
+# topo_up [SUFFIX]: namespaces cl$SUFFIX, gw$SUFFIX, sv$SUFFIX.
 topo_up() {
-	local n
-	for n in cl gw sv; do ip netns add $n; nsx $n ip link set lo up; done
-	ip link add c0 netns cl type veth peer name g0 netns gw
-	ip link add s0 netns sv type veth peer name g1 netns gw
-	nsx cl ip addr add 10.11.0.2/24 dev c0
-	nsx gw ip addr add 10.11.0.1/24 dev g0
-	nsx sv ip addr add 10.12.0.2/24 dev s0
-	nsx gw ip addr add 10.12.0.1/24 dev g1
-	nsx cl ip -6 addr add fd11::2/64 dev c0 nodad
-	nsx gw ip -6 addr add fd11::1/64 dev g0 nodad
-	nsx sv ip -6 addr add fd12::2/64 dev s0 nodad
-	nsx gw ip -6 addr add fd12::1/64 dev g1 nodad
-	nsx cl ip link set c0 up
-	nsx gw ip link set g0 up
-	nsx gw ip link set g1 up
-	nsx sv ip link set s0 up
-	nsx cl ip route add default via 10.11.0.1
-	nsx sv ip route add default via 10.12.0.1
-	nsx cl ip -6 route add default via fd11::1
-	nsx sv ip -6 route add default via fd12::1
-	nsx gw sysctl -qw net.ipv4.ip_forward=1
-	nsx gw sysctl -qw net.ipv6.conf.all.forwarding=1
+	local x=${1:-} n
+	for n in cl gw sv; do ip netns add $n$x; nsx $n$x ip link set lo up; done
+	ip link add c0 netns cl$x type veth peer name g0 netns gw$x
+	ip link add s0 netns sv$x type veth peer name g1 netns gw$x
+	nsx cl$x ip addr add 10.11.0.2/24 dev c0
+	nsx gw$x ip addr add 10.11.0.1/24 dev g0
+	nsx sv$x ip addr add 10.12.0.2/24 dev s0
+	nsx gw$x ip addr add 10.12.0.1/24 dev g1
+	nsx cl$x ip -6 addr add fd11::2/64 dev c0 nodad
+	nsx gw$x ip -6 addr add fd11::1/64 dev g0 nodad
+	nsx sv$x ip -6 addr add fd12::2/64 dev s0 nodad
+	nsx gw$x ip -6 addr add fd12::1/64 dev g1 nodad
+	nsx cl$x ip link set c0 up
+	nsx gw$x ip link set g0 up
+	nsx gw$x ip link set g1 up
+	nsx sv$x ip link set s0 up
+	nsx cl$x ip route add default via 10.11.0.1
+	nsx sv$x ip route add default via 10.12.0.1
+	nsx cl$x ip -6 route add default via fd11::1
+	nsx sv$x ip -6 route add default via fd12::1
+	nsx gw$x sysctl -qw net.ipv4.ip_forward=1
+	nsx gw$x sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
 topo_down() {
-	local n
-	for n in cl gw sv; do ip netns del $n 2>/dev/null; done
+	local x=${1:-} n
+	for n in cl gw sv; do ip netns del $n$x 2>/dev/null; done
 	return 0
 }
 
@@ -108,24 +109,46 @@ else:
     print(s.get(k, "missing"))' "$2"
 }
 
-# Start a server peer in sv; its output goes to $OUT/server.out.
+# server_start [-x SUFFIX] ARGS...: a listening peer on port 102 in sv;
+# output in $OUT/server.out.
 server_start() {
-	nsx sv timeout 60 "$PEER" --listen 102 "$@" >"$OUT/server.out" 2>&1 &
+	local x=
+	if [ "${1:-}" = -x ]; then x=$2; shift 2; fi
+	rm -f "$OUT/ready$x"
+	nsx sv$x timeout 120 "$PEER" --listen 102 --ready-file "$OUT/ready$x" \
+		"$@" >"$OUT/server$x.out" 2>&1 &
 	SERVER_PID=$!
-	# wait until it listens
 	local i
-	for i in $(seq 50); do
-		nsx sv ss -Hltn 'sport = :102' | grep -q . && return 0
+	for i in $(seq 100); do
+		[ -s "$OUT/ready$x" ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
-server_wait() {
+# exchange [-x SUFFIX] SERVER-ARGS... -- CLIENT-ARGS...: one connection from
+# cl to sv through gw; sets CLIENT_RC and SERVER_RC.
+exchange() {
+	local x= sargs=()
+	if [ "${1:-}" = -x ]; then x=$2; shift 2; fi
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do sargs+=("$1"); shift; done
+	shift
+	CLIENT_RC=99
+	SERVER_RC=99
+	server_start -x "$x" "${sargs[@]}" || { log "server did not start"; return 1; }
+	nsx cl$x timeout 120 "$PEER" "$@" >"$OUT/client$x.out" 2>&1
+	CLIENT_RC=$?
 	wait "$SERVER_PID"
+	SERVER_RC=$?
+	return 0
 }
 
-# result FILE KEY: value of KEY= in the RESULT line of FILE.
+show_peers() {
+	log "client rc $CLIENT_RC: $(tail -n 3 "$OUT/client.out" | tr '\n' ' ')"
+	log "server rc $SERVER_RC: $(tail -n 3 "$OUT/server.out" | tr '\n' ' ')"
+}
+
+# result FILE KEY: value of KEY= in the first RESULT line of FILE.
 result() {
 	grep -m1 '^RESULT' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }

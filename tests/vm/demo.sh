@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make demo: the field report of KB Q151626, end to end, in a VM.
+set -uo pipefail
+KVER=${1:?usage: demo.sh KVER}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+echo "Booting Linux $KVER under QEMU (no KVM: about 30 s)..."
+timeout 600 vng --run "/boot/vmlinuz-$KVER" --disable-kvm --cpus 2 --memory 1G \
+	--user root -- env ROOT="$ROOT" bash "$ROOT/tests/vm/demo-guest.sh" 2>&1 |
+	tee "$ROOT/build/demo.log"
+grep -q '^DEMO-OK$' "$ROOT/build/demo.log"

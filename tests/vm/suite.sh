@@ -1,0 +1,477 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The VM suite: runs inside the guest (tests/vm/run.sh boots it), as root,
+# with the host's build/ visible.  One PASS/FAIL line per test, a final
+# "N passed, N failed" line, and "VM-SUITE-OK" only when everything passed
+# and the kernel log is clean.
+#
+#   suite.sh [TEST...]     default: all tests, in order
+set -u
+
+ROOT=${ROOT:?}
+. "$ROOT/tests/vm/lib.sh"
+mkdir -p "$OUT"
+
+# ---- the module is missing ----------------------------------------------
+
+t_not_loaded() {
+	local out rc
+	out=$("$TPKTCTL" show 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] && grep -q 'nf_tpkt is not loaded: run modprobe nf_tpkt' <<<"$out" ||
+		{ log "rc $rc: $out"; return 1; }
+}
+
+# ---- scenario 1: the field report -----------------------------------------
+
+KB_SERVER=(--cc kb --echo --timeout 5)
+kb_client() {
+	echo --connect "$SV4:102" --strict --echo --send-bytes 3000 \
+		--pdu-size 500 --timeout 5
+}
+
+t_field_report_off() {
+	gw_set mode off || return 1
+	exchange "${KB_SERVER[@]}" -- $(kb_client)
+	[ $CLIENT_RC -eq 3 ] && grep -q 'REFUSED reserved=0x11 type=CC' "$OUT/client.out" ||
+		{ show_peers; return 1; }
+}
+
+t_field_report_monitor() {
+	local mon=$OUT/monitor.json pid ok=0
+	gw_set mode monitor check tpkt-reserved fix || return 1
+	"$TPKTCTL" -n gw stats reset >/dev/null || return 1
+	"$TPKTCTL" -n gw -j monitor >"$mon" 2>"$OUT/monitor.err" &
+	pid=$!
+	for _ in $(seq 50); do grep -q monitoring "$OUT/monitor.err" && break; sleep 0.1; done
+	exchange "${KB_SERVER[@]}" -- $(kb_client)
+	sleep 0.5
+	kill -INT $pid
+	wait $pid
+	[ $CLIENT_RC -eq 3 ] || { show_peers; ok=1; }
+	[ "$(stat gw tpkt-reserved)" = 1 ] || { log "anomalies $(stat gw tpkt-reserved)"; ok=1; }
+	[ "$(stat gw edits)" = 0 ] || { log "edits in monitor mode"; ok=1; }
+	python3 - "$mon" <<'EOF' || ok=1
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+cc = [e for e in ev if e["class"] == "tpkt-reserved"]
+assert len(cc) == 1, ev
+e = cc[0]
+assert e["action"] == "count" and e["value"] == 0x11, e
+assert e["orig"] == "0311002c" and e["src"] == "10.12.0.2:102", e
+assert e["offset"] == 1 and e["tpkt_offset"] == 0, e
+EOF
+	return $ok
+}
+
+t_field_report_normalize() {
+	local ok=0
+	gw_set mode normalize check tpkt-reserved fix || return 1
+	"$TPKTCTL" -n gw stats reset >/dev/null
+	exchange "${KB_SERVER[@]}" -- $(kb_client)
+	[ $CLIENT_RC -eq 0 ] && [ $SERVER_RC -eq 0 ] || { show_peers; ok=1; }
+	[ "$(result "$OUT/client.out" reserved_nonzero)" = 0 ] || ok=1
+	[ "$(stat gw edits)" = 1 ] || { log "edits $(stat gw edits)"; ok=1; }
+	[ "$(stat gw tpkt-reserved)" = 1 ] || ok=1
+	[ "$(stat gw CC)" = 1 ] || ok=1
+	return $ok
+}
+
+t_field_report_enforce() {
+	local ok=0
+	gw_set mode enforce check tpkt-reserved drop || return 1
+	"$TPKTCTL" -n gw stats reset >/dev/null
+	exchange --cc kb --timeout 4 -- --connect "$SV4:102" --strict \
+		--send-bytes 100 --timeout 4
+	# the CC never arrives: the client times out
+	[ $CLIENT_RC -ne 0 ] && ! grep -q REFUSED "$OUT/client.out" || { show_peers; ok=1; }
+	[ "$(stat gw drops)" -ge 1 ] || { log "drops $(stat gw drops)"; ok=1; }
+	gw_set check tpkt-reserved fix
+	return $ok
+}
+
+# ---- scenario 2: segmentation, both families, offloads on and off ----------
+
+SEGMENTATIONS=("--split-at 1" "--split-at 2" "--split-at 3" "--split-at 4"
+	       "--split-at 5" "--split-at 1,2,3,4,5,6" "--one-byte --pause-ms 2"
+	       "--batch 500")
+
+# one_stream FAMILY SEGMENTATION: a client sending reserved=0x11 everywhere.
+one_stream() {
+	local fam=$1 seg=$2 addr n=40 pdu=60
+	[ $fam = 4 ] && addr=$SV4:102 || addr="[$SV6]:102"
+	case "$seg" in --batch*) n=1000; pdu=40 ;; --one-byte*) n=6; pdu=30 ;; esac
+	exchange --send-bytes $((n * pdu)) --pdu-size $pdu --timeout 20 -- \
+		--connect "$addr" --reserved all=0x11 --send-bytes $((n * pdu)) \
+		--pdu-size $pdu --timeout 20 $seg
+	[ $CLIENT_RC -eq 0 ] && [ $SERVER_RC -eq 0 ] || { show_peers; return 1; }
+	[ "$(result "$OUT/server.out" reserved_nonzero)" = 0 ] || { show_peers; return 1; }
+	[ "$(result "$OUT/server.out" digest)" = "$(result "$OUT/client.out" tx_digest)" ] ||
+		{ show_peers; return 1; }
+}
+
+# Bad and good TCP checksums in a capture (validation on).
+checksums() {
+	tshark -r "$1" -o tcp.check_checksum:TRUE -T fields -e tcp.checksum.status \
+		2>/dev/null | sort | uniq -c | tr '\n' ' '
+}
+
+segmentation_matrix() {
+	local off=$1 fam seg cap pid bad good ok=0
+	offloads $off
+	gw_set mode normalize || return 1
+	for fam in 4 6; do
+		cap=$OUT/seg-$fam-$off.pcap
+		nsx sv tcpdump -q -i s0 -w "$cap" -U 'tcp port 102' 2>/dev/null &
+		pid=$!
+		sleep 1
+		for seg in "${SEGMENTATIONS[@]}"; do
+			if one_stream $fam "$seg"; then
+				pass "segmentation/ipv$fam/offloads-$off/${seg// /}"
+			else
+				fail "segmentation/ipv$fam/offloads-$off/${seg// /}"
+				ok=1
+			fi
+		done
+		sleep 0.5
+		kill $pid; wait $pid 2>/dev/null
+		# on the server's link: every reserved byte 0, checksums right
+		bad=$(tshark -r "$cap" -Y 'tpkt.reserved != 0' 2>/dev/null | wc -l)
+		[ "$bad" = 0 ] || { log "ipv$fam: $bad TPKTs with reserved != 0 on the wire"; ok=1; }
+		if [ $off = off ]; then
+			# 1 = good, 0 = bad (tshark's tcp.checksum.status)
+			good=$(tshark -r "$cap" -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 1' 2>/dev/null | wc -l)
+			bad=$(tshark -r "$cap" -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 0' 2>/dev/null | wc -l)
+			log "ipv$fam offloads off: $good good, $bad bad TCP checksums"
+			[ "$bad" = 0 ] && [ "$good" -gt 100 ] || ok=1
+		fi
+	done
+	offloads on
+	return $ok
+}
+
+t_segmentation_offloads_on() { segmentation_matrix on; }
+t_segmentation_offloads_off() { segmentation_matrix off; }
+
+# The tshark check itself can fail: a broken checksum is seen.
+t_checksum_check_can_fail() {
+	local cap=$OUT/broken.pcap
+	python3 - "$cap" <<'EOF'
+import struct, sys
+# one IPv4/TCP packet to port 102 with a wrong TCP checksum
+tcp = struct.pack("!HHIIBBHHH", 40000, 102, 1, 0, 0x50, 0x18, 1000, 0xdead, 0) + bytes.fromhex("0300000702f080")
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, bytes([10,11,0,2]), bytes([10,12,0,2]))
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s > 0xffff: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+f = open(sys.argv[1], "wb")
+f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))
+f.write(struct.pack("<IIII", 0, 0, len(ip + tcp), len(ip + tcp)) + ip + tcp)
+EOF
+	[ "$(tshark -r "$cap" -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 0' 2>/dev/null | wc -l)" = 1 ]
+}
+
+# ---- scenario 3: loss, reordering, duplication --------------------------------
+
+t_netem() {
+	local ok=0 dev
+	gw_set mode normalize ooo drop || return 1
+	"$TPKTCTL" -n gw stats reset >/dev/null
+	for dev in "cl c0" "gw g0" "gw g1" "sv s0"; do
+		set -- $dev
+		nsx $1 tc qdisc add dev $2 root netem delay 2ms 1ms loss 3% \
+			duplicate 3% reorder 20% 50%
+	done
+	exchange --send-bytes 300000 --pdu-size 700 --echo --timeout 60 -- \
+		--connect "$SV4:102" --reserved all=0x11 --send-bytes 300000 \
+		--pdu-size 700 --echo --timeout 60 --batch 8
+	for dev in "cl c0" "gw g0" "gw g1" "sv s0"; do
+		set -- $dev
+		nsx $1 tc qdisc del dev $2 root
+	done
+	[ $CLIENT_RC -eq 0 ] && [ $SERVER_RC -eq 0 ] || { show_peers; ok=1; }
+	[ "$(result "$OUT/server.out" reserved_nonzero)" = 0 ] || ok=1
+	[ "$(result "$OUT/server.out" digest)" = "$(result "$OUT/client.out" tx_digest)" ] || ok=1
+	log "ooo $(stat gw ooo) rexmits $(stat gw rexmits) drops $(stat gw drops)" \
+	    "edits $(stat gw edits) tpkts $(stat gw tpkts) rexmit_unfixed $(stat gw rexmit_unfixed)"
+	[ "$(stat gw rexmits)" -gt 0 ] || ok=1
+	[ "$(stat gw edits)" -ge "$(result "$OUT/client.out" tx_tpkts)" ] || ok=1
+	return $ok
+}
+
+# ---- scenario 4: host mode ---------------------------------------------------
+
+t_host_mode() {
+	local ok=0
+	gw_set mode off || return 1
+	"$TPKTCTL" -n sv set mode normalize hooks input,output || return 1
+	exchange --cc kb --echo --send-bytes 2000 --timeout 5 -- \
+		--connect "$SV4:102" --strict --echo --reserved dt=0x22 \
+		--send-bytes 2000 --pdu-size 100 --timeout 5
+	[ $CLIENT_RC -eq 0 ] && [ $SERVER_RC -eq 0 ] || { show_peers; ok=1; }
+	[ "$(result "$OUT/server.out" reserved_nonzero)" = 0 ] || ok=1
+	[ "$(stat sv edits)" -ge 21 ] || { log "edits in sv: $(stat sv edits)"; ok=1; }
+	"$TPKTCTL" -n sv set mode monitor hooks forward
+	return $ok
+}
+
+# ---- scenario 5: isolation ---------------------------------------------------
+
+t_isolation() {
+	local ok=0 pid1 pid2
+	topo_up 2 || return 1
+	gw_set mode normalize || return 1
+	"$TPKTCTL" -n gw2 set mode monitor || return 1
+	exchange "${KB_SERVER[@]}" -- $(kb_client)
+	[ $CLIENT_RC -eq 0 ] || { log "gw (normalize) did not fix"; ok=1; }
+	exchange -x 2 "${KB_SERVER[@]}" -- $(kb_client)
+	[ $CLIENT_RC -eq 3 ] || { log "gw2 (monitor) changed traffic"; ok=1; }
+	# traffic through both, then gw2 disappears under it
+	server_start --bulk 1 --no-data-check --timeout 20 && pid1=$SERVER_PID
+	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --bulk 4 --reserved all=0x11 \
+		--no-data-check --timeout 20 >"$OUT/bulk1.out" 2>&1 &
+	local cpid=$!
+	server_start -x 2 --no-data-check --timeout 20 && pid2=$SERVER_PID
+	nsx cl2 timeout 30 "$PEER" --connect "$SV4:102" --bulk 4 --reserved all=0x11 \
+		--no-data-check --timeout 20 >"$OUT/bulk2.out" 2>&1 &
+	sleep 2
+	ip netns del gw2
+	wait $cpid 2>/dev/null
+	wait $pid1 2>/dev/null
+	[ "$(result "$OUT/server.out" reserved_nonzero)" = 0 ] || { log "gw stream not normalized"; ok=1; }
+	exchange "${KB_SERVER[@]}" -- $(kb_client)
+	[ $CLIENT_RC -eq 0 ] || { log "gw broken after gw2 was deleted"; ok=1; }
+	topo_down 2
+	wait 2>/dev/null
+	return $ok
+}
+
+# ---- scenario 7: mid-stream pickup ---------------------------------------------
+
+pickup_run() {
+	local mode=$1
+	gw_set mode off || return 1
+	"$TPKTCTL" -n gw stats reset >/dev/null
+	server_start --send-bytes 6000 --timeout 20
+	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --reserved dt=0x11 \
+		--send-bytes 6000 --pdu-size 40 --split-at 10 --pause-ms 15 \
+		--timeout 20 >"$OUT/client.out" 2>&1 &
+	local cpid=$!
+	sleep 1.5
+	gw_set mode normalize pickup $mode
+	wait $cpid
+	CLIENT_RC=$?
+	wait $SERVER_PID
+	SERVER_RC=$?
+}
+
+t_pickup_strict() {
+	pickup_run strict || return 1
+	local nz=$(result "$OUT/server.out" reserved_nonzero)
+	local tx=$(result "$OUT/client.out" tx_tpkts)
+	log "strict: $nz of $tx TPKTs arrived with reserved != 0"
+	[ $SERVER_RC -eq 0 ] && [ "$nz" = $((tx - 1)) ] && [ "$(stat gw edits)" = 0 ]
+}
+
+t_pickup_loose() {
+	pickup_run loose || return 1
+	local nz=$(result "$OUT/server.out" reserved_nonzero)
+	local tx=$(result "$OUT/client.out" tx_tpkts)
+	log "loose: $nz of $tx TPKTs arrived with reserved != 0, pickups $(stat gw pickups)"
+	[ $SERVER_RC -eq 0 ] && [ "$nz" -gt 0 ] && [ "$nz" -lt $((tx - 1)) ] &&
+		[ "$(stat gw pickups)" -ge 1 ]
+}
+
+# ---- scenario 8: limits ---------------------------------------------------------
+
+limits_run() {
+	local full=$1
+	gw_set mode normalize pickup strict max-flows 2 full $full timeout 600 || return 1
+	"$TPKTCTL" -n gw flows flush
+	"$TPKTCTL" -n gw stats reset >/dev/null
+	server_start --count 3 --send-bytes 2000 --timeout 8
+	local i pids=()
+	for i in 1 2 3; do
+		nsx cl timeout 30 "$PEER" --connect "$SV4:102" --send-bytes 2000 \
+			--pdu-size 100 --split-at 10 --pause-ms 20 --timeout 8 \
+			>"$OUT/limit$i.out" 2>&1 &
+		pids+=($!)
+		sleep 0.3
+	done
+	LIMIT_RC=()
+	for i in 0 1 2; do wait ${pids[$i]}; LIMIT_RC+=($?); done
+	wait $SERVER_PID
+	log "$full: clients ${LIMIT_RC[*]}, refused $(stat gw flows_refused), created $(stat gw flows_created)"
+}
+
+t_limits_fail_open() {
+	limits_run fail-open || return 1
+	[ "${LIMIT_RC[*]}" = "0 0 0" ] && [ "$(stat gw flows_refused)" -ge 1 ] &&
+		[ "$(stat gw flows_created)" = 2 ]
+}
+
+t_limits_fail_closed() {
+	limits_run fail-closed || return 1
+	local r=$(stat gw flows_refused)
+	gw_set max-flows 65536 full fail-open
+	[ "${LIMIT_RC[0]}" = 0 ] && [ "${LIMIT_RC[1]}" = 0 ] &&
+		[ "${LIMIT_RC[2]}" != 0 ] && [ "$r" -ge 1 ]
+}
+
+t_idle_timeout() {
+	gw_set mode normalize timeout 2 || return 1
+	"$TPKTCTL" -n gw flows flush
+	"$TPKTCTL" -n gw stats reset >/dev/null
+	server_start --send-bytes 100 --timeout 10
+	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --send-bytes 100 --timeout 10 \
+		>"$OUT/client.out" 2>&1 || return 1
+	wait $SERVER_PID
+	local before=$(stat gw flows_active)
+	sleep 4
+	local after=$(stat gw flows_active) expired=$(stat gw flows_expired)
+	gw_set timeout 600
+	log "flows active $before -> $after, expired $expired"
+	[ "$before" = 1 ] && [ "$after" = 0 ] && [ "$expired" -ge 1 ]
+}
+
+# ---- scenario 10: every tpktctl verb -----------------------------------------------
+
+t_verbs() {
+	local ok=0 out bf=$OUT/batch.conf
+	gw_set mode normalize ports 102,3000-3002 hooks forward check cotp-class-option fix \
+		max-flows 1000 timeout 300 full fail-open pickup loose ooo drop event-rate 50 || return 1
+	"$TPKTCTL" -n gw -j show | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+p = s["policy"]
+assert p["mode"] == "normalize" and p["ports"] == "102,3000-3002", p
+assert p["checks"]["cotp-class-option"] == "fix" and p["max_flows"] == 1000, p
+assert p["timeout"] == 300 and p["pickup"] == "loose" and p["event_rate"] == 50, p
+assert "tpkts" in s["stats"]["counters"]' || { log "show -j"; ok=1; }
+	# partial update keeps the rest
+	gw_set mode monitor
+	"$TPKTCTL" -n gw -j show | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["policy"]
+assert p["mode"] == "monitor" and p["max_flows"] == 1000, p' || { log "partial set"; ok=1; }
+	"$TPKTCTL" -n gw show | grep -q '^mode monitor' || { log "show text"; ok=1; }
+	# a flow to list
+	gw_set mode normalize
+	server_start --send-bytes 20000 --timeout 10
+	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --send-bytes 20000 \
+		--pdu-size 100 --split-at 10 --pause-ms 10 --timeout 10 >/dev/null 2>&1 &
+	local cpid=$!
+	sleep 1.5
+	"$TPKTCTL" -n gw -j flows | python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+assert len(f) == 1, f
+f = f[0]
+assert f["dst"] == "10.12.0.2:102" and f["src"].startswith("10.11.0.2:"), f
+assert f["directions"][0]["state"] == "tracking" and f["directions"][0]["packets"] > 0, f
+assert f["class"] == 0 and f["max_tpdu"] == 1024, f' || { log "flows -j"; ok=1; }
+	"$TPKTCTL" -n gw flows | grep -q '10.11.0.2:.* > 10.12.0.2:102' || { log "flows text"; ok=1; }
+	wait $cpid
+	wait $SERVER_PID
+	"$TPKTCTL" -n gw flows flush || ok=1
+	[ "$(stat gw flows_active)" = 0 ] || { log "flush"; ok=1; }
+	"$TPKTCTL" -n gw -j stats | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["tpdus"]["CR"] >= 1 and s["tpdus"]["CC"] >= 1 and s["tpdus"]["DT"] >= 200, s' ||
+		{ log "stats -j"; ok=1; }
+	"$TPKTCTL" -n gw stats reset >/dev/null || ok=1
+	[ "$(stat gw tpkts)" = 0 ] || { log "stats reset"; ok=1; }
+	"$TPKTCTL" -n gw stats | grep -q '^tpkts  *0$' || { log "stats text"; ok=1; }
+	# batch: all or nothing, with the failing line
+	printf '# policy\nset mode enforce\nset max-flows 77\nstats reset\n' >"$bf"
+	"$TPKTCTL" -n gw batch "$bf" || { log "batch"; ok=1; }
+	"$TPKTCTL" -n gw -j show | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["policy"]
+assert p["mode"] == "enforce" and p["max_flows"] == 77, p' || { log "batch applied"; ok=1; }
+	printf 'set mode monitor\nset max-flows 0\n' >"$bf"
+	out=$("$TPKTCTL" -n gw -b "$bf" 2>&1) && { log "bad batch accepted"; ok=1; }
+	grep -q "$bf:2" <<<"$out" || { log "batch error without line: $out"; ok=1; }
+	"$TPKTCTL" -n gw -j show | python3 -c '
+import json, sys
+assert json.load(sys.stdin)["policy"]["mode"] == "enforce"' || { log "failed batch changed policy"; ok=1; }
+	# usage and runtime errors
+	"$TPKTCTL" -n gw set mode sideways >/dev/null 2>&1; [ $? = 2 ] || { log "bad value exit"; ok=1; }
+	"$TPKTCTL" -n nosuchns show >/dev/null 2>&1; [ $? = 1 ] || { log "unknown netns exit"; ok=1; }
+	"$TPKTCTL" -n nosuchns show 2>&1 | grep -q 'unknown network namespace' || ok=1
+	"$TPKTCTL" frobnicate >/dev/null 2>&1; [ $? = 2 ] || { log "unknown verb exit"; ok=1; }
+	gw_set mode normalize max-flows 65536 timeout 600 pickup strict ports 102 event-rate 100
+	return $ok
+}
+
+# An ordinary user may read counters but change nothing.
+t_unprivileged() {
+	local ok=0 out
+	id nobody >/dev/null 2>&1 || { log "no user nobody"; return 1; }
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$TPKTCTL" stats >/dev/null 2>&1 ||
+		{ log "stats refused to a user"; ok=1; }
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$TPKTCTL" set mode off 2>&1) &&
+		{ log "set allowed to a user"; ok=1; }
+	grep -q 'CAP_NET_ADMIN' <<<"$out" || { log "message: $out"; ok=1; }
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$TPKTCTL" flows >/dev/null 2>&1 &&
+		{ log "flows allowed to a user"; ok=1; }
+	out=$(timeout 3 setpriv --reuid=nobody --regid=nogroup --clear-groups "$TPKTCTL" monitor 2>&1)
+	grep -q 'CAP_NET_ADMIN' <<<"$out" || { log "monitor: $out"; ok=1; }
+	return $ok
+}
+
+# ---- scenario 9: unload and reload under traffic --------------------------------------
+
+t_unload_under_traffic() {
+	local ok=0
+	gw_set mode normalize || return 1
+	server_start --no-data-check --timeout 20
+	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --bulk 5 --reserved all=0x11 \
+		--no-data-check --timeout 20 >"$OUT/client.out" 2>&1 &
+	local cpid=$!
+	sleep 1.5
+	unload_module || { log "rmmod failed"; ok=1; }
+	sleep 1
+	load_module mode=normalize || { log "reload failed"; ok=1; }
+	wait $cpid
+	wait $SERVER_PID
+	exchange "${KB_SERVER[@]}" -- $(kb_client)
+	[ $CLIENT_RC -eq 0 ] || { log "after reload"; ok=1; }
+	return $ok
+}
+
+# -----------------------------------------------------------------------------
+
+ALL_TESTS=(not_loaded field_report_off field_report_monitor field_report_normalize
+	   field_report_enforce segmentation_offloads_on segmentation_offloads_off
+	   checksum_check_can_fail netem host_mode isolation pickup_strict pickup_loose
+	   limits_fail_open limits_fail_closed idle_timeout verbs unprivileged
+	   unload_under_traffic)
+TESTS=("$@")
+[ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL_TESTS[@]}")
+
+echo "kernel $(uname -r), $(nproc) CPUs"
+topo_up
+for t in "${TESTS[@]}"; do
+	if [ "$t" = not_loaded ]; then
+		check "$t" t_$t
+		load_module || { fail load_module; break; }
+		continue
+	fi
+	lsmod | grep -q '^nf_tpkt' || load_module
+	start=$(date +%s)
+	if "t_$t"; then pass "$t"; else fail "$t"; fi
+	log "($(( $(date +%s) - start )) s)"
+done
+topo_down
+lsmod | grep -q '^nf_tpkt' && { unload_module || fail "final unload"; }
+sleep 1
+
+if dmesg_clean; then pass "kernel log clean"; else fail "kernel log clean"; fi
+echo "$PASSED passed, $FAILED failed"
+[ $FAILED -eq 0 ] && echo VM-SUITE-OK
+exit $((FAILED > 0))
