@@ -240,6 +240,37 @@ want_true "client JSON says refused" \
 	"$T/ipv6-kb-json.cli.out"
 check_end ipv6-kb-json
 
+# Without ADDR the listener takes IPv4 and IPv6 clients alike.
+srv dual-stack "" --count 2 --send-bytes 1000
+cli dual-stack-v4 127.0.0.1 --send-bytes 1000
+rc4=$CLI_RC
+cli dual-stack-v6 "[::1]" --send-bytes 1000
+rc6=$CLI_RC
+srv_wait
+check_begin
+want "client exits (IPv4, IPv6)" "$rc4$rc6" 00
+want "server exit" "$SRV_RC" 0
+want_true "IPv4 client seen as 127.0.0.1" \
+	grep -q '^RESULT role=server conn=1 status=ok .*peer=127\.0\.0\.1:' \
+	"$T/dual-stack.srv.out"
+want_true "IPv6 client seen as [::1]" \
+	grep -q '^RESULT role=server conn=2 status=ok .*peer=\[::1\]:' \
+	"$T/dual-stack.srv.out"
+check_end dual-stack
+
+# ---- the digest leaves out exactly the reserved bytes -----------------------
+
+check_begin
+d0=$(timeout 10 "$PEER" --dry-run --send-bytes 5000)
+d1=$(timeout 10 "$PEER" --dry-run --send-bytes 5000 --reserved all=0x11)
+d2=$(timeout 10 "$PEER" --dry-run --send-bytes 5000 --seed 7)
+d3=$(timeout 10 "$PEER" --dry-run --send-bytes 5000 --tpdu-size 0x0B --pdu-size 1021)
+want "reserved 0x11 does not change the digest" "$d1" "$d0"
+want_true "the data does change it" test "$d2" != "$d0"
+want_true "a header byte (C0) does change it" test "$d3" != "$d0"
+want_true "dry run printed a PLAN" grep -q '^PLAN role=client tx_tpkts=6 ' <<<"$d0"
+check_end digest-ignores-reserved
+
 # ---- (f) timeouts -----------------------------------------------------------
 
 closed=
@@ -288,15 +319,30 @@ check_end io-timeout
 
 # ---- more behaviour the VM suite relies on ----------------------------------
 
-srv strict-server 127.0.0.1 --strict --send-bytes 5000
-cli strict-server 127.0.0.1 --send-bytes 5000 --reserved dt=0x11
+# A strict listener refuses the first DT.  Its default release (FIN) looks
+# like a normal end to a client that expects nothing back, so this client
+# expects a 1-byte reply; with --refuse-with rst no expectation is needed.
+srv strict-server 127.0.0.1 --strict --send-bytes 5000 --reply-bytes 1
+cli strict-server 127.0.0.1 --send-bytes 5000 --reply-bytes 1 \
+	--reserved dt=0x11
 srv_wait
 check_begin
 want "server exit" "$SRV_RC" 3
+want "server status" "$(get "$T/strict-server.srv.out" status)" refused
 want_true "server stderr has 'REFUSED reserved=0x11 type=DT'" \
 	grep -qx 'REFUSED reserved=0x11 type=DT' "$T/strict-server.srv.err"
 want "client exit (disconnected)" "$CLI_RC" 3
+want "client status" "$(get "$T/strict-server.cli.out" status)" disconnected
 check_end strict-server
+
+srv strict-rst 127.0.0.1 --strict --refuse-with rst
+cli strict-rst 127.0.0.1 --send-bytes 5000 --reserved dt=0x11
+srv_wait
+check_begin
+want "server exit" "$SRV_RC" 3
+want "client exit" "$CLI_RC" 3
+want "client reason" "$(get "$T/strict-rst.cli.out" reason)" reset
+check_end strict-rst
 
 srv early-close 127.0.0.1 --send-bytes 10000
 cli early-close 127.0.0.1 --send-bytes 5000
@@ -346,7 +392,7 @@ want "no role exit" "$?" 2
 for o in listen count connect timeout ready-file tpdu-size calling-tsap \
 	 called-tsap src-ref cc send-bytes pdu-size seed echo reply-bytes bulk \
 	 no-data-check reserved split-at one-byte pause-ms batch strict \
-	 lenient expect-digest expect-reserved-nonzero expect-tpkts json \
+	 lenient refuse-with expect-digest expect-reserved-nonzero expect-tpkts json \
 	 dry-run verbose help; do
 	want_true "--help documents --$o" grep -q -- "--$o\>" "$T/usage.out"
 done

@@ -63,11 +63,11 @@ typedef uint64_t u64;
 #define SPLIT_MAX	16
 
 #define RBUF_SIZE	(256 * 1024)
-#define LOW_WATER	(256 * 1024)	/* refill the send queue below this */
+#define LOW_WATER	(256 * 1024)	/* keep this much queued to send */
 #define BACKLOG_MAX	(4 * 1024 * 1024) /* stop reading above this */
 #define WRITE_MAX	(4 * 1024 * 1024)
 
-/* TPDU codes (ISO 8073 13.1, high nibble unless noted) */
+/* TPDU codes (ISO 8073 13.1): the high nibble of the code byte */
 #define TPDU_CR		0xE0
 #define TPDU_CC		0xD0
 #define TPDU_DR		0x80
@@ -137,6 +137,7 @@ struct opts {
 	bool one_byte;
 	unsigned int batch;
 	bool strict;
+	bool refuse_rst;
 	bool data_check;
 	bool expect_digest_set;
 	u64 expect_digest;
@@ -165,7 +166,7 @@ struct pattern {
 struct outq {
 	u8 *buf;
 	size_t cap, head, tail;	/* pending bytes are buf[head, tail) */
-	u64 *cut;		/* ascending stream offsets where a write ends */
+	u64 *cut;		/* ascending stream offsets that end a write */
 	size_t ccap, chead, ctail;
 	u64 off;		/* stream offset of buf[head] */
 	u64 end;		/* stream offset of buf[tail] */
@@ -996,6 +997,26 @@ static void write_some(struct conn *c, double now)
 	}
 }
 
+/*
+ * Close the socket.  After a strict refusal: shutdown + close, so the peer
+ * sees the release (FIN) that the field report's MTA saw, or with
+ * --refuse-with rst an abortive close (RST only) it cannot mistake for a
+ * normal end.
+ */
+static void conn_close(struct conn *c)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (c->fd < 0)
+		return;
+	if (c->status == ST_REFUSED && c->o->refuse_rst)
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	else if (c->status == ST_REFUSED)
+		shutdown(c->fd, SHUT_RDWR);
+	close(c->fd);
+	c->fd = -1;
+}
+
 static void conn_init(struct conn *c, const struct opts *o, bool server)
 {
 	memset(c, 0, sizeof(*c));
@@ -1207,8 +1228,18 @@ static void print_result(const struct conn *c)
 static void fmt_addr(const struct sockaddr *sa, socklen_t len, char *buf,
 		     size_t size)
 {
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
 	char h[NI_MAXHOST], s[NI_MAXSERV];
 
+	/* a dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d */
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		s4.sin_port = s6->sin6_port;
+		memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+		sa = (const struct sockaddr *)&s4;
+		len = sizeof(s4);
+	}
 	if (getnameinfo(sa, len, h, sizeof(h), s, sizeof(s),
 			NI_NUMERICHOST | NI_NUMERICSERV)) {
 		snprintf(buf, size, "?");
@@ -1305,11 +1336,7 @@ static int run_client(const struct opts *o)
 	vlog(&c, "connected to %s", c.peer);
 	conn_run(&c);
 out:
-	if (c.fd >= 0) {
-		if (c.status == ST_REFUSED)
-			shutdown(c.fd, SHUT_RDWR);
-		close(c.fd);
-	}
+	conn_close(&c);
 	print_result(&c);
 	return status_info[c.status].code;
 }
@@ -1396,7 +1423,9 @@ err:
 	return -1;
 }
 
-static int serve_one(const struct opts *o, int lfd, unsigned int id)
+/* Serve one connection; *waited is set if nobody came within --timeout. */
+static int serve_one(const struct opts *o, int lfd, unsigned int id,
+		     bool *waited)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -1419,6 +1448,7 @@ static int serve_one(const struct opts *o, int lfd, unsigned int id)
 		if (!r) {
 			fail(&c, ST_TIMEOUT, "accept",
 			     "no connection within %g s", o->timeout);
+			*waited = true;
 			goto out;
 		}
 		c.fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
@@ -1438,11 +1468,7 @@ static int serve_one(const struct opts *o, int lfd, unsigned int id)
 	vlog(&c, "connection %u from %s", id, c.peer);
 	conn_run(&c);
 out:
-	if (c.fd >= 0) {
-		if (c.status == ST_REFUSED)
-			shutdown(c.fd, SHUT_RDWR);
-		close(c.fd);
-	}
+	conn_close(&c);
 	print_result(&c);
 	return status_info[c.status].code;
 }
@@ -1451,12 +1477,14 @@ static int run_server(const struct opts *o)
 {
 	unsigned int i, ok = 0;
 	int lfd = open_listener(o), rc = 0, r;
+	bool waited = false;
 	struct emit e;
 
 	if (lfd < 0)
 		return EXIT_IO;
-	for (i = 1; i <= o->count; i++) {
-		r = serve_one(o, lfd, i);
+	/* after an accept timeout no further client is expected: stop */
+	for (i = 1; i <= o->count && !waited; i++) {
+		r = serve_one(o, lfd, i, &waited);
 		if (!r)
 			ok++;
 		else if (!rc)
@@ -1521,7 +1549,8 @@ static void usage(void)
 "  --listen [ADDR:]PORT   accept connections; without ADDR on all addresses,\n"
 "                         IPv6 and IPv4; PORT 0 picks a free port\n"
 "  --count N              listener: serve N connections one after another\n"
-"                         (default 1); one RESULT line each, then SUMMARY\n"
+"                         (default 1); one RESULT line each, then SUMMARY;\n"
+"                         stops at the first accept timeout\n"
 "  --connect ADDR:PORT    connect to a listener\n"
 "  --timeout SECONDS      limit for connect, accept, and any stretch without\n"
 "                         I/O progress (default 10; fractions allowed)\n"
@@ -1580,6 +1609,10 @@ static void usage(void)
 "                         and close the connection, exit 3\n"
 "  --lenient              accept non-zero reserved bytes, count them (default);\n"
 "                         the last of --strict/--lenient wins\n"
+"  --refuse-with fin|rst  how --strict disconnects: fin = shutdown + close\n"
+"                         (default; the peer sees an orderly release, as in\n"
+"                         Q151626, and can only tell it from a normal end if\n"
+"                         it expects data back), rst = abortive close\n"
 "  --expect-digest HEX    fail (exit 4) unless the received digest is HEX\n"
 "  --expect-reserved-nonzero N\n"
 "                         fail (exit 4) unless N TPKTs had a non-zero reserved\n"
@@ -1730,7 +1763,8 @@ static void parse_reserved(struct opts *o, const char *s)
 		u8 v;
 
 		if (!eq)
-			usage_error("--reserved: '%s': expected TYPE=VALUE", tok);
+			usage_error("--reserved: '%s': expected TYPE=VALUE",
+				    tok);
 		*eq = '\0';
 		v = parse_u64("--reserved", eq + 1, 0, 255);
 		for (i = 0; i < 4 && strcmp(tok, names[i]); i++)
@@ -1767,7 +1801,8 @@ static void parse_split(struct opts *o, const char *s)
 	for (tok = strtok_r(dup, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (n == SPLIT_MAX)
-			usage_error("--split-at: at most %d offsets", SPLIT_MAX);
+			usage_error("--split-at: at most %d offsets",
+				    SPLIT_MAX);
 		o->split[n++] = parse_u64("--split-at", tok, 1, TPKT_MAX - 1);
 	}
 	free(dup);
@@ -1783,7 +1818,7 @@ enum {
 	O_LISTEN = 256, O_CONNECT, O_COUNT, O_TIMEOUT, O_TPDU, O_CALLING,
 	O_CALLED, O_SRCREF, O_CC, O_SEND, O_PDU, O_SEED, O_ECHO, O_REPLY,
 	O_BULK, O_RESERVED, O_SPLIT, O_PAUSE, O_ONEBYTE, O_BATCH, O_STRICT,
-	O_LENIENT, O_NODATA, O_EXP_DIGEST, O_EXP_RSV, O_EXP_TPKTS, O_JSON,
+	O_LENIENT, O_REFUSE, O_NODATA, O_EXP_DIGEST, O_EXP_RSV, O_EXP_TPKTS, O_JSON,
 	O_READY, O_DRY,
 };
 
@@ -1810,6 +1845,7 @@ static const struct option long_opts[] = {
 	{ "batch", required_argument, NULL, O_BATCH },
 	{ "strict", no_argument, NULL, O_STRICT },
 	{ "lenient", no_argument, NULL, O_LENIENT },
+	{ "refuse-with", required_argument, NULL, O_REFUSE },
 	{ "no-data-check", no_argument, NULL, O_NODATA },
 	{ "expect-digest", required_argument, NULL, O_EXP_DIGEST },
 	{ "expect-reserved-nonzero", required_argument, NULL, O_EXP_RSV },
@@ -1891,7 +1927,8 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 			else if (!strcmp(optarg, "normal"))
 				o->cc_kb = false;
 			else
-				usage_error("--cc: '%s' (normal or kb)", optarg);
+				usage_error("--cc: '%s' (normal or kb)",
+					    optarg);
 			cc_set = true;
 			break;
 		case O_SEND:
@@ -1936,6 +1973,15 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 			break;
 		case O_LENIENT:
 			o->strict = false;
+			break;
+		case O_REFUSE:
+			if (!strcmp(optarg, "rst"))
+				o->refuse_rst = true;
+			else if (!strcmp(optarg, "fin"))
+				o->refuse_rst = false;
+			else
+				usage_error("--refuse-with: '%s' (fin or rst)",
+					    optarg);
 			break;
 		case O_NODATA:
 			o->data_check = false;
