@@ -127,7 +127,9 @@ struct run {
 	struct flow *cur;
 	unsigned int cur_dir;
 	const u8 *payload;
-	u32 caplen;
+	u32 caplen;		/* payload bytes captured */
+	u32 piece_off;		/* the part fed now (see feed()) */
+	u32 piece_cap;		/* how much of it can be read */
 	bool short_read;
 	bool drop_reported;
 	struct seg_edit *edits;
@@ -188,7 +190,9 @@ static void on_edit(void *ctx, u32 seg_off, u8 val)
 	r->edits = grow(r->edits, &r->cap_edits, r->n_edits,
 			sizeof(*r->edits), &r->oom);
 	if (r->n_edits < r->cap_edits)
-		r->edits[r->n_edits++] = (struct seg_edit){ seg_off, val };
+		r->edits[r->n_edits++] = (struct seg_edit){
+			r->piece_off + seg_off, val
+		};
 }
 
 static struct event *new_event(struct run *r, unsigned int kind)
@@ -279,11 +283,11 @@ static const u8 *seg_read(const struct tpkt_seg *seg, u32 off, u32 n, u8 *buf)
 {
 	struct run *r = (struct run *)seg->priv;
 
-	if (off > r->caplen || n > r->caplen - off) {
+	if (off > r->piece_cap || n > r->piece_cap - off) {
 		r->short_read = true;
 		return NULL;
 	}
-	return r->payload + off;
+	return r->payload + r->piece_off + off;
 }
 
 /* ---- flows ------------------------------------------------------------- */
@@ -532,9 +536,25 @@ static const u8 *apply_edits(struct run *r, const struct pkt *p,
 	return r->buf;
 }
 
+static int feed_piece(struct run *r, struct flow *f, unsigned int dir,
+		      const struct tpkt_seg *seg, u32 off, u32 cap)
+{
+	r->piece_off = off;
+	r->piece_cap = cap;
+	return tpkt_flow_segment(&f->tf, dir, &r->pol, seg, &sink, r,
+				 &f->d[dir].cnt);
+}
+
 /*
  * Feed one TCP segment of the port set to its flow.  Returns whether it is
  * written to the output; *@out is the frame to write.
+ *
+ * A segment cut by the snaplen is fed as two: the captured bytes, then the
+ * rest as bytes that cannot be read.  The engine reads header bytes in
+ * windows of several bytes, and one window reaching past the capture would
+ * otherwise hide captured headers from it; split this way, it parses all
+ * that was captured, jumps over uncaptured TPDU bodies as it always does,
+ * and stops only at a header byte that really is missing.
  */
 static bool feed(struct run *r, const struct pkt *p, const u8 *frame,
 		 u32 frame_caplen, const u8 **out)
@@ -586,7 +606,21 @@ static bool feed(struct run *r, const struct pkt *p, const u8 *frame,
 	picked = tpkt_dir_picked_up(&f->tf, dir);
 	ooo = fd->cnt.ctr[NF_TPKT_CTR_OOO];
 
-	v = tpkt_flow_segment(&f->tf, dir, &r->pol, &seg, &sink, r, &fd->cnt);
+	/* an RST ends the direction before any byte is read */
+	if (fd->blind || p->caplen == p->len || (seg.flags & TPKT_SEG_RST)) {
+		v = feed_piece(r, f, dir, &seg, 0, p->caplen);
+	} else {
+		v = TPKT_ACCEPT;
+		if (p->caplen) {
+			seg.len = p->caplen;
+			v = feed_piece(r, f, dir, &seg, 0, p->caplen);
+			seg.seq = s0 + p->caplen;
+			seg.flags &= TPKT_SEG_ACK;
+		}
+		seg.len = p->len - p->caplen;
+		if (v == TPKT_ACCEPT)
+			v = feed_piece(r, f, dir, &seg, p->caplen, 0);
+	}
 
 	/* ... or, picked up mid-stream, the segment it started at */
 	if (!fd->isn_known && !picked && tpkt_dir_picked_up(&f->tf, dir)) {

@@ -324,7 +324,7 @@ static inline void conv_syn(struct conv *c, unsigned int dir)
 		.family = c->family, .sport = c->port[dir],
 		.dport = c->port[!dir], .seq = c->isn[dir],
 		.ack = dir ? c->isn[0] + 1 : 0, .flags = dir ? 0x12 : 0x02,
-		.dstopts = c->dstopts,
+		.dstopts = c->dstopts, .zero_csum = c->zero_csum,
 	};
 
 	memcpy(g.src, c->addr[dir], 16);
@@ -412,7 +412,8 @@ static inline void run_verb(struct run_out *r, verb_fn_t fn, bool json, ...)
 	capture_begin(&c);
 	r->rc = fn(&o, argc, argv);
 	capture_end(&c, &r->out, &r->err);
-	r->json = json ? json_tokener_parse(r->out) : NULL;
+	/* -j may be global (@json) or the verb's own */
+	r->json = r->out[0] == '{' ? json_tokener_parse(r->out) : NULL;
 }
 
 static inline void run_free(struct run_out *r)
