@@ -128,6 +128,7 @@ struct run {
 	unsigned int cur_dir;
 	const u8 *payload;
 	u32 caplen;		/* payload bytes captured */
+	u32 seg_s;		/* stream offset of its first byte */
 	u32 piece_off;		/* the part fed now (see feed()) */
 	u32 piece_cap;		/* how much of it can be read */
 	bool short_read;
@@ -213,10 +214,33 @@ static struct event *new_event(struct run *r, unsigned int kind)
 }
 
 /*
+ * Learn the TPDU type of @e's TPKT from the captured bytes of the current
+ * segment, which starts at stream offset @s.  Returns true when nothing
+ * more is to be learnt from later segments.
+ */
+static bool learn_tpdu(struct run *r, struct event *e, u32 s)
+{
+	u32 li_at = e->tpkt_off + 4 - s, code_at = li_at + 1;
+
+	if (!e->li_known && li_at < r->caplen) {
+		e->li_known = true;
+		e->li = r->payload[li_at];
+	}
+	if (e->li_known && (!e->li || e->li == 255))
+		return true;	/* no TPDU code in that TPKT */
+	if (e->li_known && code_at < r->caplen) {
+		e->tpdu = tpkt_tpdu_type(r->payload[code_at]);
+		return true;
+	}
+	return false;
+}
+
+/*
  * The engine reports a bad reserved byte, an oversize TPKT or a bad LI
  * before it has read the TPDU code of that TPKT.  The event names the TPDU
  * all the same when the TPKT has one (length >= 7, LI neither 0 nor 255),
- * read from the capture once its bytes are seen.
+ * read from the capture: from this segment, or else from the next ones
+ * (at most MAX_PENDING such events wait per direction).
  */
 static void maybe_pending(struct run *r, struct event *e)
 {
@@ -227,14 +251,14 @@ static void maybe_pending(struct run *r, struct event *e)
 	    e->kind == NF_TPKT_CHECK_DESYNC)
 		return;
 	tlen = e->orig[2] << 8 | e->orig[3];
-	if (tlen < TPKT_MIN_LEN || fd->n_pending == MAX_PENDING)
+	if (tlen < TPKT_MIN_LEN)
 		return;
 	if (e->orig_len >= 5) {
 		e->li_known = true;
 		e->li = e->orig[4];
-		if (!e->li || e->li == 255)
-			return;
 	}
+	if (learn_tpdu(r, e, r->seg_s) || fd->n_pending == MAX_PENDING)
+		return;
 	fd->pending[fd->n_pending++] = e - r->ev;
 }
 
@@ -467,29 +491,15 @@ static void flows_free(struct run *r)
 
 /*
  * Anomalies waiting for the TPDU code of their TPKT (see maybe_pending()):
- * look for it among the captured bytes of the segment just fed, which
- * starts at stream offset @s.
+ * look for it in the segment just fed, which starts at stream offset @s.
  */
 static void resolve_pending(struct run *r, struct fdir *fd, u32 s)
 {
 	unsigned int i, k = 0;
 
-	for (i = 0; i < fd->n_pending; i++) {
-		struct event *e = &r->ev[fd->pending[i]];
-		u32 li_at = e->tpkt_off + 4 - s, code_at = li_at + 1;
-
-		if (!e->li_known && li_at < r->caplen) {
-			e->li_known = true;
-			e->li = r->payload[li_at];
-		}
-		if (e->li_known && (!e->li || e->li == 255))
-			continue;	/* no TPDU code in that TPKT */
-		if (e->li_known && code_at < r->caplen) {
-			e->tpdu = tpkt_tpdu_type(r->payload[code_at]);
-			continue;
-		}
-		fd->pending[k++] = fd->pending[i];
-	}
+	for (i = 0; i < fd->n_pending; i++)
+		if (!learn_tpdu(r, &r->ev[fd->pending[i]], s))
+			fd->pending[k++] = fd->pending[i];
 	fd->n_pending = k;
 }
 
@@ -600,6 +610,11 @@ static bool feed(struct run *r, const struct pkt *p, const u8 *frame,
 	r->cur_dir = dir;
 	r->payload = frame + p->data_off;
 	r->caplen = p->caplen;
+	/*
+	 * Anomalies come only from a synchronised direction: if its start is
+	 * not known yet, this segment is where the engine picks it up.
+	 */
+	r->seg_s = fd->isn_known ? s0 - fd->isn : 0;
 	r->short_read = false;
 	r->drop_reported = false;
 	r->n_edits = 0;
@@ -927,7 +942,11 @@ static void print_summary(const struct cfg *c, const struct totals *t)
 	printf("tpkts: %llu\n", (unsigned long long)ctr[NF_TPKT_CTR_TPKTS]);
 	print_table("tpdus", TPKT_NAMES_TPDU, t->cnt.tpdu);
 	print_table("anomalies", TPKT_NAMES_CHECK, t->cnt.anomaly);
-	printf("edits: %llu\n", (unsigned long long)ctr[NF_TPKT_CTR_EDITS]);
+	printf("edits: %llu", (unsigned long long)ctr[NF_TPKT_CTR_EDITS]);
+	if (t->uncaptured_edits)
+		printf(" (%llu on bytes not in the capture)",
+		       (unsigned long long)t->uncaptured_edits);
+	putchar('\n');
 	printf("drops: %llu\n", (unsigned long long)ctr[NF_TPKT_CTR_DROPS]);
 	printf("desyncs: %llu\n",
 	       (unsigned long long)ctr[NF_TPKT_CTR_DESYNCS]);
@@ -1106,6 +1125,12 @@ static int parse_args(struct cfg *c, int argc, char **argv)
 			    "pcap or pcapng file");
 		return ARGS_BAD;
 	}
+	/* the capture and the report would be mixed on stdout */
+	if (c->fix_path && !strcmp(c->fix_path, "-")) {
+		tpktctl_err("bad value \"-\" for --fix: the report goes to "
+			    "stdout; expected an output file name");
+		return ARGS_BAD;
+	}
 	if (c->fix_path && c->n_files != 1) {
 		tpktctl_err("--fix needs exactly one input file, got %d",
 			    c->n_files);
@@ -1182,7 +1207,7 @@ int inspect_main(const struct tpktctl_opts *o, int argc, char **argv)
 		else
 			print_summary(&c, &t);
 	}
-	if (ret && c.fix_path && may_unlink && strcmp(c.fix_path, "-"))
+	if (ret && c.fix_path && may_unlink)
 		unlink(c.fix_path);
 	if (fflush(stdout) && !ret) {
 		tpktctl_err("stdout: write error");

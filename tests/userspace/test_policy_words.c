@@ -196,9 +196,10 @@ static void test_check_every_action(void **state)
 
 				assert_int_equal(a, NF_TPKT_ACT_FIX);
 				assert_int_equal(rc, PW_ERR_USAGE);
-				snprintf(want, sizeof(want), "bad value \"fix\" "
-					 "for check %s: fix is only possible "
-					 "for tpkt-reserved and "
+				snprintf(want, sizeof(want),
+					 "bad value \"fix\" for check %s: "
+					 "fix is only possible for "
+					 "tpkt-reserved and "
 					 "cotp-class-option", check_name(c));
 				expect_err(want);
 				continue;
@@ -417,6 +418,9 @@ static void test_inspect_usage_errors(void **state)
 	run_verb(&r, inspect_main, false, "--fix=", "a.pcap", NULL);
 	expect_usage(&r, "missing value for --fix: expected an output file "
 		     "name");
+	run_verb(&r, inspect_main, false, "--fix", "-", "a.pcap", NULL);
+	expect_usage(&r, "bad value \"-\" for --fix: the report goes to "
+		     "stdout; expected an output file name");
 	run_verb(&r, inspect_main, false, "--fix", "o1", "--fix", "o2",
 		 "a.pcap", NULL);
 	expect_usage(&r, "duplicate option --fix: it may be given once");
