@@ -60,8 +60,8 @@ $(USERSPACE_TEST_BINS): $(BUILD)/unit/%: tests/userspace/%.c \
 
 userspace-tests: $(USERSPACE_TEST_BINS) $(BUILD)/tpktctl-asan
 
-# Tests run from the top directory (they read tests/data/) with leak
-# checking on; the shell checks drive the ASan build of tpktctl.
+# Run from the top directory with leak checking on.  The shell checks
+# drive the ASan build of tpktctl (tshark, python3, tests/data/pcaps).
 check-userspace: userspace-tests
 	@set -e; for t in $(USERSPACE_TESTS); do \
 		echo "== $$t"; \
@@ -71,5 +71,5 @@ check-userspace: userspace-tests
 	@set -e; for s in $(USERSPACE_CHECKS); do \
 		echo "== $$s"; \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-			TPKTCTL=$(BUILD)/tpktctl-asan BUILD=$(BUILD) bash $$s; \
+			TPKTCTL=$(BUILD)/tpktctl-asan bash $$s; \
 	done

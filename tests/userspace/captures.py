@@ -37,11 +37,14 @@ EXPECT = {
 }
 
 failures = 0
+passes = 0
 
 
 def check(cond, what):
-    global failures
-    if not cond:
+    global failures, passes
+    if cond:
+        passes += 1
+    else:
         failures += 1
         print("FAIL: " + what)
     return cond
@@ -165,7 +168,7 @@ def main():
                 one(tpktctl, pcap, zeek, tmp)
                 n += 1
         check(n == len(EXPECT), "%d captures with a Zeek log" % n)
-    print("captures: %d checked, %d failed" % (n, failures))
+    print("captures: %d files, %d passed, %d failed" % (n, passes, failures))
     return 1 if failures else 0
 
 
