@@ -112,6 +112,8 @@ int tnl_open(struct tnl *t)
 		goto fail;
 	}
 	nl_socket_modify_err_cb(t->sk, NL_CB_CUSTOM, on_error, t);
+	/* tnl_request() asks for acks itself, only where no reply comes */
+	nl_socket_disable_auto_ack(t->sk);
 	return 0;
 fail:
 	nl_socket_free(t->sk);

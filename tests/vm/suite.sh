@@ -111,21 +111,16 @@ one_stream() {
 		{ show_peers; return 1; }
 }
 
-# Bad and good TCP checksums in a capture (validation on).
-checksums() {
-	tshark -r "$1" -o tcp.check_checksum:TRUE -T fields -e tcp.checksum.status \
-		2>/dev/null | sort | uniq -c | tr '\n' ' '
-}
-
 segmentation_matrix() {
 	local off=$1 fam seg cap pid bad good ok=0
 	offloads $off
 	gw_set mode normalize || return 1
 	for fam in 4 6; do
 		cap=$OUT/seg-$fam-$off.pcap
-		nsx sv tcpdump -q -i s0 -w "$cap" -U 'tcp port 102' 2>/dev/null &
+		rm -f "$cap"
+		nsx sv dumpcap -q -i s0 -f 'tcp port 102' -w "$cap" 2>/dev/null &
 		pid=$!
-		sleep 1
+		for _ in $(seq 50); do [ -s "$cap" ] && break; sleep 0.1; done
 		for seg in "${SEGMENTATIONS[@]}"; do
 			if one_stream $fam "$seg"; then
 				pass "segmentation/ipv$fam/offloads-$off/${seg// /}"
@@ -137,8 +132,10 @@ segmentation_matrix() {
 		sleep 0.5
 		kill $pid; wait $pid 2>/dev/null
 		# on the server's link: every reserved byte 0, checksums right
+		good=$(tshark -r "$cap" -Y 'tpkt' 2>/dev/null | wc -l)
 		bad=$(tshark -r "$cap" -Y 'tpkt.reserved != 0' 2>/dev/null | wc -l)
-		[ "$bad" = 0 ] || { log "ipv$fam: $bad TPKTs with reserved != 0 on the wire"; ok=1; }
+		log "ipv$fam offloads $off: $good frames with TPKTs captured, $bad with reserved != 0"
+		[ "$bad" = 0 ] && [ "$good" -gt 100 ] || ok=1
 		if [ $off = off ]; then
 			# 1 = good, 0 = bad (tshark's tcp.checksum.status)
 			good=$(tshark -r "$cap" -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 1' 2>/dev/null | wc -l)
