@@ -21,7 +21,10 @@
 #define DF_LOST		0x0008	/* edits below ->lost may be forgotten */
 #define DF_CLOSED	0x0010	/* RST seen */
 #define DF_PICKED	0x0020	/* picked up mid-stream */
-#define DF_PEND_RES	0x0040	/* reserved byte anomaly to report at idx 3 */
+#define DF_PEND_RES	0x0040	/* reserved byte anomaly to report */
+#define DF_PEND_OVER	0x0200	/* oversize anomaly to report */
+#define DF_PEND_LI	0x0400	/* LI anomaly to report */
+#define DF_PENDING	(DF_PEND_RES | DF_PEND_OVER | DF_PEND_LI)
 #define DF_LI_BAD	0x0080	/* LI unusable: do not parse past the code */
 #define DF_PREF		0x0100	/* preferred maximum TPDU size (0xf0) seen */
 
@@ -136,7 +139,7 @@ static void start_tpkt(struct tpkt_dir *d)
 	d->tlen = 0;
 	d->hneed = TPKT_HDR_LEN;
 	d->tpdu = TPKT_TPDU_NONE;
-	d->flags &= ~(DF_PEND_RES | DF_LI_BAD | DF_PREF);
+	d->flags &= ~(DF_PENDING | DF_LI_BAD | DF_PREF);
 }
 
 static void sync_dir(struct tpkt_dir *d, u32 isn, u16 flags)
@@ -432,6 +435,27 @@ static int fixed_byte(struct run *r, u32 tpkt_off, u32 seg_off, u8 b)
 	return GO_ON;
 }
 
+/*
+ * Report the anomalies of the TPKT header that were found before the TPDU
+ * type was known, now that it is (or will not be): events then name the
+ * TPDU and carry the whole header.  Drop actions never wait.
+ */
+static void flush_pending(struct run *r, u32 tpkt_off)
+{
+	struct tpkt_dir *d = r->d;
+
+	if (d->flags & DF_PEND_RES)
+		report(r, NF_TPKT_CHECK_RESERVED, tpkt_off, tpkt_off + 1,
+		       d->hdr[IDX_RESERVED], true);
+	if (d->flags & DF_PEND_OVER)
+		report(r, NF_TPKT_CHECK_COTP_OVERSIZE, tpkt_off, tpkt_off + 2,
+		       d->tlen - TPKT_HDR_LEN, false);
+	if (d->flags & DF_PEND_LI)
+		report(r, NF_TPKT_CHECK_COTP_LI, tpkt_off, tpkt_off + IDX_LI,
+		       d->hdr[IDX_LI], false);
+	d->flags &= ~DF_PENDING;
+}
+
 /* The TPDU code octet. */
 static int code_byte(struct run *r, u32 tpkt_off, u8 b)
 {
@@ -442,6 +466,7 @@ static int code_byte(struct run *r, u32 tpkt_off, u8 b)
 
 	d->tpdu = t;
 	r->cnt->tpdu[t]++;
+	flush_pending(r, tpkt_off);
 	if (t == NF_TPKT_TPDU_UNKNOWN)
 		return report(r, NF_TPKT_CHECK_COTP_CODE, tpkt_off, d->next, b,
 			      false) == NF_TPKT_ACT_DROP ? STOP : GO_ON;
@@ -502,7 +527,7 @@ static int hdr_byte(struct run *r, u32 seg_off, u8 b)
 		}
 		if (act == NF_TPKT_ACT_FIX)
 			edit(r, seg_off, so, 0);
-		/* reported once the whole TPKT header is known */
+		/* reported once the TPDU type is known */
 		if (act != NF_TPKT_ACT_IGNORE)
 			d->flags |= DF_PEND_RES;
 		return GO_ON;
@@ -511,10 +536,8 @@ static int hdr_byte(struct run *r, u32 seg_off, u8 b)
 	case IDX_LEN_LO:
 		d->tlen = d->hdr[2] << 8 | b;
 		r->cnt->ctr[NF_TPKT_CTR_TPKTS]++;
-		if (d->flags & DF_PEND_RES)
-			report(r, NF_TPKT_CHECK_RESERVED, tpkt_off, tpkt_off + 1,
-			       d->hdr[IDX_RESERVED], true);
 		if (d->tlen < TPKT_MIN_LEN) {
+			flush_pending(r, tpkt_off);
 			if (report(r, NF_TPKT_CHECK_LENGTH, tpkt_off, so - 1,
 				   d->tlen, false) == NF_TPKT_ACT_DROP)
 				return STOP;
@@ -522,10 +545,17 @@ static int hdr_byte(struct run *r, u32 seg_off, u8 b)
 				return desync(r, so + 1);
 			return GO_ON;	/* too short for COTP: skip it */
 		}
-		if (f->max_tpdu && d->tlen - TPKT_HDR_LEN > (int)f->max_tpdu &&
-		    report(r, NF_TPKT_CHECK_COTP_OVERSIZE, tpkt_off, so - 1,
-			   d->tlen - TPKT_HDR_LEN, false) == NF_TPKT_ACT_DROP)
-			return STOP;
+		if (f->max_tpdu && (u32)d->tlen - TPKT_HDR_LEN > f->max_tpdu) {
+			act = r->pol->action[NF_TPKT_CHECK_COTP_OVERSIZE];
+			if (act == NF_TPKT_ACT_DROP) {
+				flush_pending(r, tpkt_off);
+				report(r, NF_TPKT_CHECK_COTP_OVERSIZE, tpkt_off,
+				       so - 1, d->tlen - TPKT_HDR_LEN, false);
+				return STOP;
+			}
+			if (act != NF_TPKT_ACT_IGNORE)
+				d->flags |= DF_PEND_OVER;
+		}
 		d->hneed = IDX_LI + 1;
 		return GO_ON;
 	case IDX_LI:
@@ -533,14 +563,23 @@ static int hdr_byte(struct run *r, u32 seg_off, u8 b)
 			d->hneed = IDX_CODE + 1;
 			return GO_ON;
 		}
-		if (report(r, NF_TPKT_CHECK_COTP_LI, tpkt_off, so, b, false) ==
-		    NF_TPKT_ACT_DROP)
+		act = r->pol->action[NF_TPKT_CHECK_COTP_LI];
+		if (act == NF_TPKT_ACT_DROP) {
+			flush_pending(r, tpkt_off);
+			report(r, NF_TPKT_CHECK_COTP_LI, tpkt_off, so, b, false);
 			return STOP;
+		}
 		if (b && b != 255) {
-			/* still count the TPDU type, parse nothing more */
+			/* the code is still there: report with the TPDU type */
+			if (act != NF_TPKT_ACT_IGNORE)
+				d->flags |= DF_PEND_LI;
 			d->flags |= DF_LI_BAD;
 			d->hneed = IDX_CODE + 1;
+			return GO_ON;
 		}
+		/* no TPDU code in this TPKT: report now, parse nothing more */
+		flush_pending(r, tpkt_off);
+		report(r, NF_TPKT_CHECK_COTP_LI, tpkt_off, so, b, false);
 		return GO_ON;
 	case IDX_CODE:
 		return code_byte(r, tpkt_off, b);

@@ -20,7 +20,7 @@ MIRROR=${NF_TPKT_MIRROR:-http://deb.debian.org/debian}
 BPO_KVER_SERIES=${BPO_KVER_SERIES:-6.12}
 
 unit_pkgs=(build-essential pkg-config clang llvm libcmocka-dev libnl-3-dev
-	   libnl-genl-3-dev libpcap-dev libjson-c-dev tshark)
+	   libnl-genl-3-dev libpcap-dev libjson-c-dev tshark python3)
 vm_pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 nftables
 	 ethtool iproute2 kmod busybox-static socat python3 libelf-dev bc
 	 sparse)

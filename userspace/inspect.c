@@ -33,7 +33,6 @@
 /* Edit history entries per direction: retransmissions get the same edits. */
 #define HIST_CAP	1024
 /* Anomalies per direction still waiting for their TPKT's TPDU code. */
-#define MAX_PENDING	4
 
 /* Event kinds beyond enum nf_tpkt_check: segments dropped without a check. */
 enum {
@@ -62,8 +61,6 @@ struct fdir {
 	u32 isn;		/* stream offset 0, as the engine has it */
 	bool isn_known;
 	bool blind;		/* a header byte was not captured */
-	unsigned int n_pending;
-	size_t pending[MAX_PENDING];	/* indices into run.ev */
 };
 
 struct flow {
@@ -85,8 +82,6 @@ struct event {
 	u8 tpdu;		/* enum nf_tpkt_tpdu or TPKT_TPDU_NONE */
 	u8 orig_len;
 	u8 orig[6];
-	bool li_known;
-	u8 li;
 	bool off_known;
 	u32 off;
 	u32 tpkt_off;
@@ -128,7 +123,6 @@ struct run {
 	unsigned int cur_dir;
 	const u8 *payload;
 	u32 caplen;		/* payload bytes captured */
-	u32 seg_s;		/* stream offset of its first byte */
 	u32 piece_off;		/* the part fed now (see feed()) */
 	u32 piece_cap;		/* how much of it can be read */
 	bool short_read;
@@ -213,55 +207,6 @@ static struct event *new_event(struct run *r, unsigned int kind)
 	return e;
 }
 
-/*
- * Learn the TPDU type of @e's TPKT from the captured bytes of the current
- * segment, which starts at stream offset @s.  Returns true when nothing
- * more is to be learnt from later segments.
- */
-static bool learn_tpdu(struct run *r, struct event *e, u32 s)
-{
-	u32 li_at = e->tpkt_off + 4 - s, code_at = li_at + 1;
-
-	if (!e->li_known && li_at < r->caplen) {
-		e->li_known = true;
-		e->li = r->payload[li_at];
-	}
-	if (e->li_known && (!e->li || e->li == 255))
-		return true;	/* no TPDU code in that TPKT */
-	if (e->li_known && code_at < r->caplen) {
-		e->tpdu = tpkt_tpdu_type(r->payload[code_at]);
-		return true;
-	}
-	return false;
-}
-
-/*
- * The engine reports a bad reserved byte, an oversize TPKT or a bad LI
- * before it has read the TPDU code of that TPKT.  The event names the TPDU
- * all the same when the TPKT has one (length >= 7, LI neither 0 nor 255),
- * read from the capture: from this segment, or else from the next ones
- * (at most MAX_PENDING such events wait per direction).
- */
-static void maybe_pending(struct run *r, struct event *e)
-{
-	struct fdir *fd = &r->cur->d[r->cur_dir];
-	unsigned int tlen;
-
-	if (e->tpdu != TPKT_TPDU_NONE || e->orig_len < 4 ||
-	    e->kind == NF_TPKT_CHECK_DESYNC)
-		return;
-	tlen = e->orig[2] << 8 | e->orig[3];
-	if (tlen < TPKT_MIN_LEN)
-		return;
-	if (e->orig_len >= 5) {
-		e->li_known = true;
-		e->li = e->orig[4];
-	}
-	if (learn_tpdu(r, e, r->seg_s) || fd->n_pending == MAX_PENDING)
-		return;
-	fd->pending[fd->n_pending++] = e - r->ev;
-}
-
 static void on_anomaly(void *ctx, const struct tpkt_anomaly *a)
 {
 	struct run *r = ctx;
@@ -279,7 +224,6 @@ static void on_anomaly(void *ctx, const struct tpkt_anomaly *a)
 	e->tpkt_off = a->tpkt_off;
 	if (a->action == NF_TPKT_ACT_DROP)
 		r->drop_reported = true;
-	maybe_pending(r, e);
 }
 
 static struct tpkt_hist *on_hist_alloc(void *ctx, unsigned int dir)
@@ -489,20 +433,6 @@ static void flows_free(struct run *r)
 
 /* ---- segments ---------------------------------------------------------- */
 
-/*
- * Anomalies waiting for the TPDU code of their TPKT (see maybe_pending()):
- * look for it in the segment just fed, which starts at stream offset @s.
- */
-static void resolve_pending(struct run *r, struct fdir *fd, u32 s)
-{
-	unsigned int i, k = 0;
-
-	for (i = 0; i < fd->n_pending; i++)
-		if (!learn_tpdu(r, &r->ev[fd->pending[i]], s))
-			fd->pending[k++] = fd->pending[i];
-	fd->n_pending = k;
-}
-
 /* Apply the engine's edits to a copy of the frame. */
 static const u8 *apply_edits(struct run *r, const struct pkt *p,
 			     const u8 *frame, u32 caplen)
@@ -610,11 +540,6 @@ static bool feed(struct run *r, const struct pkt *p, const u8 *frame,
 	r->cur_dir = dir;
 	r->payload = frame + p->data_off;
 	r->caplen = p->caplen;
-	/*
-	 * Anomalies come only from a synchronised direction: if its start is
-	 * not known yet, this segment is where the engine picks it up.
-	 */
-	r->seg_s = fd->isn_known ? s0 - fd->isn : 0;
 	r->short_read = false;
 	r->drop_reported = false;
 	r->n_edits = 0;
@@ -647,8 +572,6 @@ static bool feed(struct run *r, const struct pkt *p, const u8 *frame,
 		fd->blind = true;
 		r->tot->blind++;
 	}
-	if (fd->n_pending && fd->isn_known)
-		resolve_pending(r, fd, s0 - fd->isn);
 
 	if (v == TPKT_DROP) {
 		if (!r->drop_reported) {

@@ -70,8 +70,9 @@ static void test_kb_connect_confirm_fixed(void **state)
 	assert_int_equal(a->tpkt_off, 0);
 	assert_int_equal(a->off, 1);
 	assert_int_equal(a->value, 0x11);
-	assert_int_equal(a->orig_len, 4);
-	assert_memory_equal(a->orig, "\x03\x11\x00\x2c", 4);
+	assert_int_equal(a->tpdu, NF_TPKT_TPDU_CC);
+	assert_int_equal(a->orig_len, 6);
+	assert_memory_equal(a->orig, "\x03\x11\x00\x2c\x27\xd0", 6);
 	assert_int_equal(F.cnt.anomaly[NF_TPKT_CHECK_RESERVED], 1);
 
 	/* the CC itself was parsed */
@@ -511,6 +512,53 @@ static void test_default_tpdu_size(void **state)
 	assert_int_equal(F.n_anom, 0);
 }
 
+/* A preferred maximum of 2^24 * 128 or more means no limit at all. */
+static void test_preferred_size_without_limit(void **state)
+{
+	static const u8 cc[] = { 3, 0, 0, 17, 12, 0xd0, 0, 1, 0, 2, 0x20,
+				 0xf0, 4, 0x01, 0, 0, 0 };
+	static const u8 dt[] = { 3, 0, 0, 12, 4, 0xf0, 0, 1, 0x80, 1, 2, 3 };
+
+	(void)state;
+	start(NF_TPKT_MODE_NORMALIZE);
+	feed_data(&F, 1, 0, cc, sizeof(cc), 0, NULL);
+	assert_true(F.flow.max_tpdu >= 1U << 31);
+	feed_data(&F, 0, 0, dt, sizeof(dt), 0, NULL);
+	assert_int_equal(F.n_anom, 0);
+}
+
+/* Header anomalies found before the TPDU code still name the TPDU. */
+static void test_early_anomalies_name_the_tpdu(void **state)
+{
+	static const u8 li_long[] = { 3, 0x11, 0, 8, 9, 0xf0, 0x80, 'x' };
+	u8 big[200] = { 3, 0x22, 0, 200, 2, 0xf0, 0x80 };
+
+	(void)state;
+	start(NF_TPKT_MODE_NORMALIZE);
+	negotiate(0);
+	feed_set_action(&F, NF_TPKT_MODE_NORMALIZE, NF_TPKT_CHECK_COTP_LI,
+			NF_TPKT_ACT_COUNT);
+	feed_data(&F, 0, 14, li_long, sizeof(li_long), 0, NULL);
+	assert_int_equal(F.n_anom, 2);
+	assert_int_equal(F.anom[0].check, NF_TPKT_CHECK_RESERVED);
+	assert_int_equal(F.anom[1].check, NF_TPKT_CHECK_COTP_LI);
+	assert_int_equal(F.anom[0].tpdu, NF_TPKT_TPDU_DT);
+	assert_int_equal(F.anom[1].tpdu, NF_TPKT_TPDU_DT);
+	assert_int_equal(F.anom[1].off, 14 + 4);
+	/* a 128-byte limit: reserved, then oversize, both on the DT */
+	feed_free(&F);
+	start(NF_TPKT_MODE_NORMALIZE);
+	feed_data(&F, 1, 0, (const u8 *)"\x03\x00\x00\x0b\x06\xd0\x00\x01"
+		  "\x00\x02\x00", 11, 0, NULL);
+	assert_int_equal(F.flow.max_tpdu, 128);
+	feed_data(&F, 0, 0, big, sizeof(big), 0, NULL);
+	assert_int_equal(F.n_anom, 2);
+	assert_int_equal(F.anom[0].check, NF_TPKT_CHECK_RESERVED);
+	assert_int_equal(F.anom[1].check, NF_TPKT_CHECK_COTP_OVERSIZE);
+	assert_int_equal(F.anom[1].tpdu, NF_TPKT_TPDU_DT);
+	assert_int_equal(F.anom[1].value, 196);
+}
+
 /* ---- segmentation ------------------------------------------------------ */
 
 /* 64 KiB in one segment: hundreds of TPKTs, each with a reserved byte. */
@@ -930,6 +978,8 @@ int main(void)
 		T(test_fix_not_allowed_where_meaningless),
 		T(test_oversize),
 		T(test_default_tpdu_size),
+		T(test_preferred_size_without_limit),
+		T(test_early_anomalies_name_the_tpdu),
 		T(test_big_segment_many_tpkts),
 		T(test_retransmission_same_edits),
 		T(test_retransmission_overlapping_frontier),

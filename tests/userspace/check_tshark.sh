@@ -109,7 +109,7 @@ sys.exit(not (j["anomalies"]["tpkt-reserved"] == 1 and
 	      j["tpkts"] == 2 and j["tpdus"]["CC"] == 1 and len(e) == 1 and
 	      e[0]["class"] == "tpkt-reserved" and e[0]["action"] == "fix" and
 	      e[0]["tpdu"] == "CC" and e[0]["frame"] == 5 and
-	      e[0]["orig"] == "0311002c" and e[0]["offset"] == 1))
+	      e[0]["orig"] == "0311002c27d0" and e[0]["offset"] == 1))
 EOF
 expect "tshark: no bad TCP checksum in the output" \
 	test "$(tshark_count "$tmp/out.pcap" 'tcp.checksum.status == 0')" = 0

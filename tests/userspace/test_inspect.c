@@ -213,7 +213,7 @@ static void kb_case(int dlt, int family, bool dstopts)
 	assert_string_equal(jstrget(e, "tpdu"), "CC");
 	assert_int_equal(jget(e, "offset"), 1);
 	assert_int_equal(jget(e, "tpkt_offset"), 0);
-	assert_string_equal(jstrget(e, "orig"), "0311002c");
+	assert_string_equal(jstrget(e, "orig"), "0311002c27d0");
 	assert_string_equal(jstrget(e, "file"), IN);
 	run_free(&r);
 
@@ -284,7 +284,7 @@ static void test_kb_text(void **state)
 	assert_string_equal(r.err, "");
 	assert_memory_equal(r.out, "frame 5: 10.0.0.2:102 > 10.0.0.1:49152 "
 			    "tpkt-reserved fix CC offset 1 tpkt-offset 0 "
-			    "orig 0311002c\n", 88);
+			    "orig 0311002c27d0\n", 92);
 	assert_non_null(strstr(r.out, "\nflows: 1 (0 picked up mid-stream)\n"));
 	assert_non_null(strstr(r.out, "\ntpkts: 2\n"));
 	assert_non_null(strstr(r.out, "\ntpdus: CR 1, CC 1\n"));
@@ -388,10 +388,10 @@ static void test_split_every_byte(void **state)
 		assert_int_equal(jget(r.json, "tpdus.CC"), 1);
 		assert_int_equal(jget(r.json, "edits"), 1);
 		e = event(r.json, 0);
-		/* reported when the TPKT header is complete (byte 3) */
-		assert_int_equal(jget(e, "frame"), cut >= 4 ? 5 : 6);
+		/* reported once the TPDU code is known (byte 5) */
+		assert_int_equal(jget(e, "frame"), cut >= 6 ? 5 : 6);
 		assert_string_equal(jstrget(e, "tpdu"), "CC");
-		assert_string_equal(jstrget(e, "orig"), "0311002c");
+		assert_string_equal(jstrget(e, "orig"), "0311002c27d0");
 		run_free(&r);
 		assert_checksums(OUT, true);
 

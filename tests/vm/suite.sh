@@ -59,7 +59,8 @@ cc = [e for e in ev if e["class"] == "tpkt-reserved"]
 assert len(cc) == 1, ev
 e = cc[0]
 assert e["action"] == "count" and e["value"] == 0x11, e
-assert e["orig"] == "0311002c" and e["src"] == "10.12.0.2:102", e
+assert e["orig"] == "0311002c27d0" and e["tpdu"] == "CC", e
+assert e["src"] == "10.12.0.2:102", e
 assert e["offset"] == 1 and e["tpkt_offset"] == 0, e
 EOF
 	return $ok
