@@ -234,7 +234,9 @@ static void hist_push(struct run *r, u32 off, u8 val)
 		return;
 	}
 	if (h->count == h->cap) {
-		hist_forget(d, &h->ent[h->head]);
+		/* forgetting what the peer already has loses nothing */
+		if (!before(h->ent[h->head].off, d->acked))
+			hist_forget(d, &h->ent[h->head]);
 		h->head = (h->head + 1) % h->cap;
 		h->count--;
 	}
@@ -242,18 +244,15 @@ static void hist_push(struct run *r, u32 off, u8 val)
 	h->count++;
 }
 
-/* The peer acknowledged everything below stream offset @ack. */
+/*
+ * The peer acknowledged everything below stream offset @ack.  Its edits
+ * stay in the history, so that a spurious retransmission still gets them,
+ * but may now be overwritten without counting as a loss.
+ */
 static void dir_acked(struct tpkt_dir *d, u32 ack)
 {
-	struct tpkt_hist *h = d->hist;
-
-	if (!after(ack, d->acked))
-		return;
-	d->acked = ack;
-	while (h && h->count && before(h->ent[h->head].off, ack)) {
-		h->head = (h->head + 1) % h->cap;
-		h->count--;
-	}
+	if (after(ack, d->acked) && !after(ack, d->next))
+		d->acked = ack;
 }
 
 static void edit(struct run *r, u32 seg_off, u32 so, u8 val)
