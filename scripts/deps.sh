@@ -103,8 +103,61 @@ install_backports_kernel() {
 	apt-get install -y -qq --no-install-recommends "$STATE"/bpo/*.deb >/dev/null
 }
 
+# snap7 as a third-party S7 peer for the VM suite (tests/snap7/).  The npm
+# package node-snap7 bundles snap7's C++ sources; it is installed without
+# scripts (its install script would try to fetch a prebuilt binary) and the
+# addon is built with node-gyp against the system's node headers
+# (--nodedir=/usr), so nothing but npm packages is downloaded.  Everything
+# lives in $STATE/snap7, outside the source tree; the tests require it from
+# there (SNAP7_DIR).
+install_snap7() {
+	local ver=1.0.9 gyp_ver=11.4.2   # node-gyp 11: runs on node 18 and 20
+	local dir=$STATE/snap7
+	local mod=$dir/node_modules/node-snap7
+	local addon=$mod/build/Release/node_snap7.node
+	if [ -f "$addon" ] && command -v node >/dev/null &&
+	   [ "$(node -p "require('$mod/package.json').version" 2>/dev/null)" = "$ver" ] &&
+	   node -e "require('$mod')" 2>/dev/null; then
+		return 0
+	fi
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		apt_install nodejs npm
+	fi
+	[ -f /usr/include/node/node.h ] || apt_install libnode-dev
+	apt_install g++ make python3
+	echo "deps.sh: building node-snap7 $ver in $dir" >&2
+	mkdir -p "$dir"
+	cat >"$dir/package.json" <<-EOF
+	{
+	  "name": "nf-tpkt-snap7",
+	  "version": "0.0.0",
+	  "private": true,
+	  "description": "node-snap7 for the nf_tpkt tests, built by scripts/deps.sh",
+	  "dependencies": {
+	    "node-gyp": "$gyp_ver",
+	    "node-snap7": "$ver"
+	  }
+	}
+	EOF
+	rm -rf "$mod/build"
+	# Exact versions from package.json; --ignore-scripts skips node-snap7's
+	# "prebuild-install || node-gyp rebuild" (which downloads).
+	(cd "$dir" && npm install --ignore-scripts --no-audit --no-fund \
+		--loglevel=error) ||
+		{ echo "deps.sh: npm install node-snap7@$ver failed" >&2; exit 1; }
+	(cd "$mod" && "$dir/node_modules/.bin/node-gyp" rebuild --nodedir=/usr \
+		--jobs="$(nproc)" --loglevel=warn >"$dir/build.log" 2>&1) ||
+		{ tail -n 40 "$dir/build.log" >&2
+		  echo "deps.sh: node-snap7 build failed (log: $dir/build.log)" >&2; exit 1; }
+	if ! [ -f "$addon" ] || ! node -e "require('$mod')"; then
+		echo "deps.sh: node-snap7 built but $addon does not load" >&2
+		exit 1
+	fi
+}
+
 apt_install "${unit_pkgs[@]}"
 [ "$what" = unit ] && exit 0
 apt_install "${vm_pkgs[@]}"
 install_virtme_ng
 install_backports_kernel
+install_snap7
