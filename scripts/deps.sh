@@ -16,6 +16,9 @@ what=${1:-all}
 export DEBIAN_FRONTEND=noninteractive
 
 STATE=/var/cache/nf_tpkt-deps
+# what the VM guests run must live where they see it: virtme-ng mounts its
+# own /var/cache, but shares /opt with the host
+SNAP7_CACHE=/opt/nf_tpkt-deps/snap7
 MIRROR=${NF_TPKT_MIRROR:-http://deb.debian.org/debian}
 BPO_KVER_SERIES=${BPO_KVER_SERIES:-6.12}
 
@@ -108,11 +111,11 @@ install_backports_kernel() {
 # scripts (its install script would try to fetch a prebuilt binary) and the
 # addon is built with node-gyp against the system's node headers
 # (--nodedir=/usr), so nothing but npm packages is downloaded.  Everything
-# lives in $STATE/snap7, outside the source tree; the tests require it from
+# lives in $SNAP7_CACHE, outside the source tree; the tests require it from
 # there (SNAP7_DIR).
 install_snap7() {
 	local ver=1.0.9 gyp_ver=11.4.2   # node-gyp 11: runs on node 18 and 20
-	local dir=$STATE/snap7
+	local dir=$SNAP7_CACHE
 	local mod=$dir/node_modules/node-snap7
 	local addon=$mod/build/Release/node_snap7.node
 	if [ -f "$addon" ] && command -v node >/dev/null &&

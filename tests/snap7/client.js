@@ -32,7 +32,7 @@
 'use strict';
 
 const SNAP7_DIR = process.env.SNAP7_DIR ||
-	'/var/cache/nf_tpkt-deps/snap7/node_modules/node-snap7';
+	'/opt/nf_tpkt-deps/snap7/node_modules/node-snap7';
 
 function usage(msg) {
 	if (msg) process.stderr.write(`client.js: ${msg}\n`);

@@ -10,7 +10,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-export SNAP7_DIR=${SNAP7_DIR:-/var/cache/nf_tpkt-deps/snap7/node_modules/node-snap7}
+export SNAP7_DIR=${SNAP7_DIR:-/opt/nf_tpkt-deps/snap7/node_modules/node-snap7}
 tmp=$(mktemp -d /tmp/snap7-selftest.XXXXXX)
 pass=0 fail=0
 srv_pid=

@@ -17,7 +17,7 @@
 'use strict';
 
 const SNAP7_DIR = process.env.SNAP7_DIR ||
-	'/var/cache/nf_tpkt-deps/snap7/node_modules/node-snap7';
+	'/opt/nf_tpkt-deps/snap7/node_modules/node-snap7';
 const DB_SIZE = 0xFFFF;	// 65535: snap7's maximum area size
 
 function die(msg) {

@@ -18,10 +18,10 @@ mkdir -p "$OUT"
 t_tools() {
 	local t missing=()
 	for t in ip ethtool tc tshark dumpcap python3 setpriv insmod rmmod \
-		 modprobe ss timeout; do
+		 modprobe ss timeout node; do
 		command -v $t >/dev/null || missing+=($t)
 	done
-	for t in "$TPKTCTL" "$PEER" "$KO"; do
+	for t in "$TPKTCTL" "$PEER" "$KO" "$SNAP7_DIR"; do
 		[ -e "$t" ] || missing+=("$t")
 	done
 	[ ${#missing[@]} -eq 0 ] || { log "missing: ${missing[*]}"; return 1; }
@@ -290,6 +290,50 @@ t_isolation() {
 	return $ok
 }
 
+# ---- scenario 6: real peers (snap7) --------------------------------------------
+
+SNAP7_DIR=${SNAP7_DIR:-/opt/nf_tpkt-deps/snap7/node_modules/node-snap7}
+
+# snap7_run MODE [CLIENT-ARGS...]
+snap7_run() {
+	local mode=$1 pid ok=0
+	shift
+	gw_set mode $mode || return 1
+	"$TPKTCTL" -n gw flows flush
+	"$TPKTCTL" -n gw stats reset >/dev/null
+	nsx sv env SNAP7_DIR="$SNAP7_DIR" node "$ROOT/tests/snap7/server.js" 102 \
+		>"$OUT/snap7-server.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 300); do grep -q '^READY' "$OUT/snap7-server.out" && break; sleep 0.1; done
+	nsx cl env SNAP7_DIR="$SNAP7_DIR" timeout 300 node "$ROOT/tests/snap7/client.js" \
+		"$SV4" --timeout 280 "$@" >"$OUT/snap7-client.out" 2>&1
+	grep -q '^SNAP7 status=ok' "$OUT/snap7-client.out" ||
+		{ tail -n 5 "$OUT/snap7-client.out"; ok=1; }
+	log "$mode: $(grep '^SNAP7' "$OUT/snap7-client.out" | cut -c1-100)"
+	"$TPKTCTL" -n gw -j flows >"$OUT/snap7-flows.json"
+	"$TPKTCTL" -n gw -j stats >"$OUT/snap7-stats.json"
+	kill $pid; wait $pid
+	python3 - "$OUT/snap7-flows.json" "$OUT/snap7-stats.json" "$mode" <<'EOF2' || ok=1
+import json, sys
+flows = json.load(open(sys.argv[1]))
+stats = json.load(open(sys.argv[2]))
+assert len(flows) == 1 and flows[0]["dst"] == "10.12.0.2:102", flows
+assert flows[0]["class"] == 0 and flows[0]["max_tpdu"] > 0, flows
+assert all(d["state"] == "tracking" for d in flows[0]["directions"]), flows
+assert sum(stats["anomalies"].values()) == 0, stats["anomalies"]
+t = stats["tpdus"]
+assert t["CR"] == 1 and t["CC"] == 1 and t["DT"] > 20, t
+assert stats["counters"]["edits"] == 0 and stats["counters"]["drops"] == 0, stats
+print("    snap7 %s: %d DT TPDUs, no anomaly" % (sys.argv[3], t["DT"]))
+EOF2
+	return $ok
+}
+
+# every size from 1 byte to the PDU limit and beyond in normalize mode; the
+# sizes around the limits in enforce mode
+t_snap7_normalize() { snap7_run normalize; }
+t_snap7_enforce() { snap7_run enforce --sizes 1,2,3,64,451,452,453,461,462,463,904,905,4096,65000; }
+
 # ---- scenario 7: mid-stream pickup ---------------------------------------------
 
 pickup_run() {
@@ -489,7 +533,8 @@ t_unload_under_traffic() {
 
 ALL_TESTS=(tools not_loaded field_report_off field_report_monitor field_report_normalize
 	   field_report_enforce segmentation_offloads_on segmentation_offloads_off
-	   checksum_check_can_fail netem host_mode isolation pickup_strict pickup_loose
+	   checksum_check_can_fail netem host_mode isolation snap7_normalize snap7_enforce
+	   pickup_strict pickup_loose
 	   limits_fail_open limits_fail_closed idle_timeout verbs unprivileged
 	   unload_under_traffic)
 TESTS=("$@")
