@@ -34,7 +34,7 @@ KDIRS_CHECK ?= $(sort $(wildcard /lib/modules/*/build))
 SPARSE ?= $(if $(shell command -v sparse),C=1)
 
 .PHONY: all check check-unit unit-tests fuzz fuzz-run modules modules-all \
-        deps deps-unit demo clean check-vm check-vm-all vm-prereqs kbuild-one
+        deps deps-unit demo clean bench check-vm check-vm-all vm-prereqs kbuild-one
 
 all: modules
 
@@ -106,6 +106,24 @@ kbuild-one:
 	test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	if grep -E 'warning:|error:' $$out/build.log; then \
 		echo "nf_tpkt: warnings building for $$kver" >&2; exit 1; fi
+
+# ---- benchmarks ----------------------------------------------------------
+
+$(BUILD)/bench/bench_engine: tests/bench/bench_engine.c $(ENGINE_SRC) \
+		include/tpkt/*.h include/uapi/linux/nf_tpkt.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(CPPFLAGS) -O2 -g $(WARN) -o $@ $< $(ENGINE_SRC)
+
+# Figures, not tests: see Documentation/performance.rst.  The kernel part
+# runs on Debian 12's kernel (the first one booted by the VM suite).
+BENCH_KVER ?= $(firstword $(VM_KVERS))
+
+bench: $(BUILD)/bench/bench_engine
+	$(BUILD)/bench/bench_engine $(BUILD)/bench/results.json
+	$(MAKE) --no-print-directory vm-prereqs
+	$(MAKE) --no-print-directory kbuild-one KDIR=/lib/modules/$(BENCH_KVER)/build >/dev/null
+	tests/bench/kernel.sh $(BENCH_KVER)
+	@echo "results: $(BUILD)/bench/results.json"
 
 # ---- parts with their own make fragments -------------------------------
 
