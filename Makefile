@@ -144,7 +144,9 @@ check-vm: vm-prereqs
 
 check-vm-all: vm-prereqs modules-all
 	@test -n "$(VM_KVERS)" || { echo "no kernel to boot: run make deps" >&2; exit 1; }
-	@set -e; for k in $(VM_KVERS); do tests/vm/run.sh $$k $(VM_TESTS); done
+	@failed=; for k in $(VM_KVERS); do \
+		tests/vm/run.sh $$k $(VM_TESTS) || failed="$$failed $$k"; done; \
+	if [ -n "$$failed" ]; then echo "VM suite failed on:$$failed" >&2; exit 1; fi
 
 # ---- everything --------------------------------------------------------
 

@@ -91,6 +91,13 @@ static bool flow_remove(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f)
 	return true;
 }
 
+/* A closed flow whose tuple a new connection reuses. */
+void nf_tpkt_flow_retire(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f)
+{
+	if (flow_remove(tn, f))
+		nf_tpkt_count(tn, NF_TPKT_CTR_FLOWS_EXPIRED);
+}
+
 static bool flow_expired(const struct nf_tpkt_flow *f, unsigned long now,
 			 unsigned long timeout)
 {

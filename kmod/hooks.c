@@ -167,6 +167,11 @@ static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
 	this_cpu_add(tn->stats->ctr[NF_TPKT_CTR_BYTES], seg.len);
 
 	f = nf_tpkt_flow_find(tn, key);
+	if (f && th->syn && !th->ack && READ_ONCE(f->fin)) {
+		/* a new connection on the tuple of one that is closing */
+		nf_tpkt_flow_retire(tn, f);
+		f = NULL;
+	}
 	if (!f) {
 		/*
 		 * A flow starts with a SYN, or with any data segment when

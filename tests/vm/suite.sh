@@ -447,7 +447,7 @@ assert p["mode"] == "monitor" and p["max_flows"] == 1000, p' || { log "partial s
 	gw_set mode normalize
 	server_start --send-bytes 20000 --timeout 10
 	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --send-bytes 20000 \
-		--pdu-size 100 --split-at 10 --pause-ms 10 --timeout 10 >/dev/null 2>&1 &
+		--pdu-size 100 --split-at 10 --pause-ms 10 --timeout 10 >"$OUT/client.out" 2>&1 &
 	local cpid=$!
 	sleep 1.5
 	"$TPKTCTL" -n gw -j flows | python3 -c '
@@ -460,7 +460,10 @@ assert f["directions"][0]["state"] == "tracking" and f["directions"][0]["packets
 assert f["class"] == 0 and f["max_tpdu"] == 1024, f' || { log "flows -j"; ok=1; }
 	"$TPKTCTL" -n gw flows | grep -q '10.11.0.2:.* > 10.12.0.2:102' || { log "flows text"; ok=1; }
 	wait $cpid
+	CLIENT_RC=$?
 	wait $SERVER_PID
+	SERVER_RC=$?
+	[ $CLIENT_RC = 0 ] && [ $SERVER_RC = 0 ] || { show_peers; ok=1; }
 	"$TPKTCTL" -n gw flows flush || ok=1
 	[ "$(stat gw flows_active)" = 0 ] || { log "flush"; ok=1; }
 	"$TPKTCTL" -n gw -j stats | python3 -c '
@@ -509,6 +512,39 @@ t_unprivileged() {
 	return $ok
 }
 
+# A new connection reusing the tuple of one that just ended (RST) is
+# tracked from its own SYN, not taken for the old one.
+t_tuple_reuse() {
+	local ok=0
+	gw_set mode normalize pickup strict || return 1
+	"$TPKTCTL" -n gw stats reset >/dev/null
+	server_start --count 2 --cc kb --timeout 10
+	nsx cl python3 - <<'EOF' || ok=1
+import socket, struct
+CR = bytes.fromhex("0300001611e00000000100c0010ac1020100c2020102")
+for i in range(2):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("10.11.0.2", 40102))
+    s.settimeout(5)
+    s.connect(("10.12.0.2", 102))
+    s.sendall(CR)
+    d = b""
+    while len(d) < 44:
+        d += s.recv(100)
+    print("    connection %d: CC reserved byte 0x%02x" % (i + 1, d[1]))
+    assert d[1] == 0
+    # abortive close: RST, no TIME_WAIT, the port can be used at once
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+EOF
+	kill $SERVER_PID 2>/dev/null
+	wait $SERVER_PID 2>/dev/null
+	[ "$(stat gw flows_created)" = 2 ] || { log "flows created $(stat gw flows_created)"; ok=1; }
+	[ "$(stat gw edits)" = 2 ] || { log "edits $(stat gw edits)"; ok=1; }
+	return $ok
+}
+
 # ---- scenario 9: unload and reload under traffic --------------------------------------
 
 t_unload_under_traffic() {
@@ -523,7 +559,10 @@ t_unload_under_traffic() {
 	sleep 1
 	load_module mode=normalize || { log "reload failed"; ok=1; }
 	wait $cpid
+	CLIENT_RC=$?
 	wait $SERVER_PID
+	SERVER_RC=$?
+	[ $CLIENT_RC = 0 ] && [ $SERVER_RC = 0 ] || { show_peers; ok=1; }
 	exchange "${KB_SERVER[@]}" -- $(kb_client)
 	[ $CLIENT_RC -eq 0 ] || { log "after reload"; ok=1; }
 	return $ok
@@ -535,7 +574,7 @@ ALL_TESTS=(tools not_loaded field_report_off field_report_monitor field_report_n
 	   field_report_enforce segmentation_offloads_on segmentation_offloads_off
 	   checksum_check_can_fail netem host_mode isolation snap7_normalize snap7_enforce
 	   pickup_strict pickup_loose
-	   limits_fail_open limits_fail_closed idle_timeout verbs unprivileged
+	   limits_fail_open limits_fail_closed idle_timeout tuple_reuse verbs unprivileged
 	   unload_under_traffic)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL_TESTS[@]}")
