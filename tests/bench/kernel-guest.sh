@@ -27,7 +27,7 @@ module() {
 
 nft_rule() {
 	if [ "$1" = on ]; then
-		nsx gw nft -f - <<'NFT'
+		ip netns exec gw nft -f - <<'NFT'
 table inet tpkt_bench {
 	chain fwd {
 		type filter hook forward priority 0;
@@ -36,7 +36,7 @@ table inet tpkt_bench {
 }
 NFT
 	else
-		nsx gw nft delete table inet tpkt_bench 2>/dev/null
+		ip netns exec gw nft delete table inet tpkt_bench 2>/dev/null
 	fi
 	return 0
 }
@@ -53,7 +53,7 @@ run_variant() {
 	nft_payload_rule) module off; nft_rule on; res="--reserved all=0x11" ;;
 	esac
 	server_start --no-data-check --timeout 30 || { echo "BENCH-ERROR $v server"; return; }
-	nsx cl timeout 60 "$PEER" --connect "$SV4:102" --bulk "$SECONDS_PER_RUN" \
+	ip netns exec cl timeout 60 "$PEER" --connect "$SV4:102" --bulk "$SECONDS_PER_RUN" \
 		--pdu-size $PDU --batch 16 --no-data-check --timeout 30 $res \
 		>"$OUT/client.out" 2>&1
 	wait "$SERVER_PID"

@@ -41,32 +41,34 @@ check() {
 
 log() { echo "    $*"; }
 
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# Background jobs run "ip netns exec" directly, never through a shell
+# function, so that $! is the program itself and kill reaches it.
+
 
 # topo_up [SUFFIX]: namespaces cl$SUFFIX, gw$SUFFIX, sv$SUFFIX.
 topo_up() {
 	local x=${1:-} n
-	for n in cl gw sv; do ip netns add $n$x; nsx $n$x ip link set lo up; done
+	for n in cl gw sv; do ip netns add $n$x; ip netns exec $n$x ip link set lo up; done
 	ip link add c0 netns cl$x type veth peer name g0 netns gw$x
 	ip link add s0 netns sv$x type veth peer name g1 netns gw$x
-	nsx cl$x ip addr add 10.11.0.2/24 dev c0
-	nsx gw$x ip addr add 10.11.0.1/24 dev g0
-	nsx sv$x ip addr add 10.12.0.2/24 dev s0
-	nsx gw$x ip addr add 10.12.0.1/24 dev g1
-	nsx cl$x ip -6 addr add fd11::2/64 dev c0 nodad
-	nsx gw$x ip -6 addr add fd11::1/64 dev g0 nodad
-	nsx sv$x ip -6 addr add fd12::2/64 dev s0 nodad
-	nsx gw$x ip -6 addr add fd12::1/64 dev g1 nodad
-	nsx cl$x ip link set c0 up
-	nsx gw$x ip link set g0 up
-	nsx gw$x ip link set g1 up
-	nsx sv$x ip link set s0 up
-	nsx cl$x ip route add default via 10.11.0.1
-	nsx sv$x ip route add default via 10.12.0.1
-	nsx cl$x ip -6 route add default via fd11::1
-	nsx sv$x ip -6 route add default via fd12::1
-	nsx gw$x sysctl -qw net.ipv4.ip_forward=1
-	nsx gw$x sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec cl$x ip addr add 10.11.0.2/24 dev c0
+	ip netns exec gw$x ip addr add 10.11.0.1/24 dev g0
+	ip netns exec sv$x ip addr add 10.12.0.2/24 dev s0
+	ip netns exec gw$x ip addr add 10.12.0.1/24 dev g1
+	ip netns exec cl$x ip -6 addr add fd11::2/64 dev c0 nodad
+	ip netns exec gw$x ip -6 addr add fd11::1/64 dev g0 nodad
+	ip netns exec sv$x ip -6 addr add fd12::2/64 dev s0 nodad
+	ip netns exec gw$x ip -6 addr add fd12::1/64 dev g1 nodad
+	ip netns exec cl$x ip link set c0 up
+	ip netns exec gw$x ip link set g0 up
+	ip netns exec gw$x ip link set g1 up
+	ip netns exec sv$x ip link set s0 up
+	ip netns exec cl$x ip route add default via 10.11.0.1
+	ip netns exec sv$x ip route add default via 10.12.0.1
+	ip netns exec cl$x ip -6 route add default via fd11::1
+	ip netns exec sv$x ip -6 route add default via fd12::1
+	ip netns exec gw$x sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec gw$x sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
 topo_down() {
@@ -78,10 +80,10 @@ topo_down() {
 # offloads on|off: checksum offload, TSO, GSO and GRO on every veth.
 offloads() {
 	local v=$1
-	nsx cl ethtool -K c0 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
-	nsx gw ethtool -K g0 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
-	nsx gw ethtool -K g1 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
-	nsx sv ethtool -K s0 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
+	ip netns exec cl ethtool -K c0 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
+	ip netns exec gw ethtool -K g0 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
+	ip netns exec gw ethtool -K g1 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
+	ip netns exec sv ethtool -K s0 tx $v rx $v tso $v gso $v gro $v >/dev/null 2>&1
 }
 
 load_module() {
@@ -115,7 +117,7 @@ server_start() {
 	local x=
 	if [ "${1:-}" = -x ]; then x=$2; shift 2; fi
 	rm -f "$OUT/ready$x"
-	nsx sv$x timeout 120 "$PEER" --listen 102 --ready-file "$OUT/ready$x" \
+	ip netns exec sv$x timeout 120 "$PEER" --listen 102 --ready-file "$OUT/ready$x" \
 		"$@" >"$OUT/server$x.out" 2>&1 &
 	SERVER_PID=$!
 	local i
@@ -136,7 +138,7 @@ exchange() {
 	CLIENT_RC=99
 	SERVER_RC=99
 	server_start -x "$x" "${sargs[@]}" || { log "server did not start"; return 1; }
-	nsx cl$x timeout 120 "$PEER" "$@" >"$OUT/client$x.out" 2>&1
+	ip netns exec cl$x timeout 120 "$PEER" "$@" >"$OUT/client$x.out" 2>&1
 	CLIENT_RC=$?
 	wait "$SERVER_PID"
 	SERVER_RC=$?

@@ -85,7 +85,7 @@ kb_on_the_wire() {
 	local off=$1 cap=$OUT/kb-$1.pcap pid ok=0 line
 	offloads $off
 	rm -f "$cap"
-	nsx cl dumpcap -q -i c0 -f 'tcp port 102' -w "$cap" 2>/dev/null &
+	ip netns exec cl dumpcap -q -i c0 -f 'tcp port 102' -w "$cap" 2>/dev/null &
 	pid=$!
 	for _ in $(seq 50); do [ -s "$cap" ] && break; sleep 0.1; done
 	exchange "${KB_SERVER[@]}" -- $(kb_client)
@@ -159,7 +159,7 @@ segmentation_matrix() {
 	for fam in 4 6; do
 		cap=$OUT/seg-$fam-$off.pcap
 		rm -f "$cap"
-		nsx sv dumpcap -q -i s0 -f 'tcp port 102' -w "$cap" 2>/dev/null &
+		ip netns exec sv dumpcap -q -i s0 -f 'tcp port 102' -w "$cap" 2>/dev/null &
 		pid=$!
 		for _ in $(seq 50); do [ -s "$cap" ] && break; sleep 0.1; done
 		for seg in "${SEGMENTATIONS[@]}"; do
@@ -220,7 +220,7 @@ t_netem() {
 	"$TPKTCTL" -n gw stats reset >/dev/null
 	for dev in "cl c0" "gw g0" "gw g1" "sv s0"; do
 		set -- $dev
-		nsx $1 tc qdisc add dev $2 root netem delay 2ms 1ms loss 3% \
+		ip netns exec $1 tc qdisc add dev $2 root netem delay 2ms 1ms loss 3% \
 			duplicate 3% reorder 20% 50%
 	done
 	exchange --send-bytes 300000 --pdu-size 700 --echo --timeout 60 -- \
@@ -228,7 +228,7 @@ t_netem() {
 		--pdu-size 700 --echo --timeout 60 --batch 8
 	for dev in "cl c0" "gw g0" "gw g1" "sv s0"; do
 		set -- $dev
-		nsx $1 tc qdisc del dev $2 root
+		ip netns exec $1 tc qdisc del dev $2 root
 	done
 	[ $CLIENT_RC -eq 0 ] && [ $SERVER_RC -eq 0 ] || { show_peers; ok=1; }
 	[ "$(result "$OUT/server.out" reserved_nonzero)" = 0 ] || ok=1
@@ -272,11 +272,11 @@ t_isolation() {
 	[ $CLIENT_RC -eq 3 ] || { log "gw2 (monitor) changed traffic"; ok=1; }
 	# traffic through both, then gw2 disappears under it
 	server_start --bulk 1 --no-data-check --timeout 20 && pid1=$SERVER_PID
-	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --bulk 4 --reserved all=0x11 \
+	ip netns exec cl timeout 30 "$PEER" --connect "$SV4:102" --bulk 4 --reserved all=0x11 \
 		--no-data-check --timeout 20 >"$OUT/bulk1.out" 2>&1 &
 	local cpid=$!
 	server_start -x 2 --no-data-check --timeout 20 && pid2=$SERVER_PID
-	nsx cl2 timeout 30 "$PEER" --connect "$SV4:102" --bulk 4 --reserved all=0x11 \
+	ip netns exec cl2 timeout 30 "$PEER" --connect "$SV4:102" --bulk 4 --reserved all=0x11 \
 		--no-data-check --timeout 20 >"$OUT/bulk2.out" 2>&1 &
 	sleep 2
 	ip netns del gw2
@@ -301,18 +301,19 @@ snap7_run() {
 	gw_set mode $mode || return 1
 	"$TPKTCTL" -n gw flows flush
 	"$TPKTCTL" -n gw stats reset >/dev/null
-	nsx sv env SNAP7_DIR="$SNAP7_DIR" node "$ROOT/tests/snap7/server.js" 102 \
+	ip netns exec sv env SNAP7_DIR="$SNAP7_DIR" node "$ROOT/tests/snap7/server.js" 102 \
 		>"$OUT/snap7-server.out" 2>&1 &
 	pid=$!
 	for _ in $(seq 300); do grep -q '^READY' "$OUT/snap7-server.out" && break; sleep 0.1; done
-	nsx cl env SNAP7_DIR="$SNAP7_DIR" timeout 300 node "$ROOT/tests/snap7/client.js" \
+	ip netns exec cl env SNAP7_DIR="$SNAP7_DIR" timeout 300 node "$ROOT/tests/snap7/client.js" \
 		"$SV4" --timeout 280 "$@" >"$OUT/snap7-client.out" 2>&1
 	grep -q '^SNAP7 status=ok' "$OUT/snap7-client.out" ||
 		{ tail -n 5 "$OUT/snap7-client.out"; ok=1; }
 	log "$mode: $(grep '^SNAP7' "$OUT/snap7-client.out" | cut -c1-100)"
 	"$TPKTCTL" -n gw -j flows >"$OUT/snap7-flows.json"
 	"$TPKTCTL" -n gw -j stats >"$OUT/snap7-stats.json"
-	kill $pid; wait $pid
+	kill $pid
+	wait $pid
 	python3 - "$OUT/snap7-flows.json" "$OUT/snap7-stats.json" "$mode" <<'EOF2' || ok=1
 import json, sys
 flows = json.load(open(sys.argv[1]))
@@ -341,7 +342,7 @@ pickup_run() {
 	gw_set mode off || return 1
 	"$TPKTCTL" -n gw stats reset >/dev/null
 	server_start --send-bytes 6000 --timeout 20
-	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --reserved dt=0x11 \
+	ip netns exec cl timeout 30 "$PEER" --connect "$SV4:102" --reserved dt=0x11 \
 		--send-bytes 6000 --pdu-size 40 --split-at 10 --pause-ms 15 \
 		--timeout 20 >"$OUT/client.out" 2>&1 &
 	local cpid=$!
@@ -380,7 +381,7 @@ limits_run() {
 	server_start --count 3 --send-bytes 2000 --timeout 8
 	local i pids=()
 	for i in 1 2 3; do
-		nsx cl timeout 30 "$PEER" --connect "$SV4:102" --send-bytes 2000 \
+		ip netns exec cl timeout 30 "$PEER" --connect "$SV4:102" --send-bytes 2000 \
 			--pdu-size 100 --split-at 10 --pause-ms 20 --timeout 8 \
 			>"$OUT/limit$i.out" 2>&1 &
 		pids+=($!)
@@ -411,7 +412,7 @@ t_idle_timeout() {
 	"$TPKTCTL" -n gw flows flush
 	"$TPKTCTL" -n gw stats reset >/dev/null
 	server_start --send-bytes 100 --timeout 10
-	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --send-bytes 100 --timeout 10 \
+	ip netns exec cl timeout 30 "$PEER" --connect "$SV4:102" --send-bytes 100 --timeout 10 \
 		>"$OUT/client.out" 2>&1 || return 1
 	wait $SERVER_PID
 	local before=$(stat gw flows_active)
@@ -443,10 +444,11 @@ import json, sys
 p = json.load(sys.stdin)["policy"]
 assert p["mode"] == "monitor" and p["max_flows"] == 1000, p' || { log "partial set"; ok=1; }
 	"$TPKTCTL" -n gw show | grep -q '^mode monitor' || { log "show text"; ok=1; }
-	# a flow to list
+	# a flow to list, alone in the table
 	gw_set mode normalize
+	"$TPKTCTL" -n gw flows flush
 	server_start --send-bytes 20000 --timeout 10
-	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --send-bytes 20000 \
+	ip netns exec cl timeout 30 "$PEER" --connect "$SV4:102" --send-bytes 20000 \
 		--pdu-size 100 --split-at 10 --pause-ms 10 --timeout 10 >"$OUT/client.out" 2>&1 &
 	local cpid=$!
 	sleep 1.5
@@ -519,7 +521,7 @@ t_tuple_reuse() {
 	gw_set mode normalize pickup strict || return 1
 	"$TPKTCTL" -n gw stats reset >/dev/null
 	server_start --count 2 --cc kb --timeout 10
-	nsx cl python3 - <<'EOF' || ok=1
+	ip netns exec cl python3 - <<'EOF' || ok=1
 import socket, struct
 CR = bytes.fromhex("0300001611e00000000100c0010ac1020100c2020102")
 for i in range(2):
@@ -551,7 +553,7 @@ t_unload_under_traffic() {
 	local ok=0
 	gw_set mode normalize || return 1
 	server_start --no-data-check --timeout 20
-	nsx cl timeout 30 "$PEER" --connect "$SV4:102" --bulk 5 --reserved all=0x11 \
+	ip netns exec cl timeout 30 "$PEER" --connect "$SV4:102" --bulk 5 --reserved all=0x11 \
 		--no-data-check --timeout 20 >"$OUT/client.out" 2>&1 &
 	local cpid=$!
 	sleep 1.5
@@ -591,6 +593,13 @@ for t in "${TESTS[@]}"; do
 	start=$(date +%s)
 	if "t_$t"; then pass "$t"; else fail "$t"; fi
 	log "($(( $(date +%s) - start )) s)"
+	# each test starts clean: nothing left listening or sending
+	left=$(for n in cl sv; do ip netns pids $n 2>/dev/null; done)
+	if [ -n "$left" ]; then
+		log "$t left processes behind: $(ps -o comm= -p $left | tr '\n' ' ')"
+		kill $left 2>/dev/null
+		sleep 0.5
+	fi
 done
 topo_down
 lsmod | grep -q '^nf_tpkt' && { unload_module || fail "final unload"; }
