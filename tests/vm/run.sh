@@ -26,12 +26,18 @@ for f in build/tpktctl build/tpkt_peer "build/kmod-$KVER/nf_tpkt.ko"; do
 	[ -e "$ROOT/$f" ] || { echo "run.sh: $f not built" >&2; exit 1; }
 done
 
-echo "== VM suite on $KVER (log: $LOG)"
+# what the guest writes (captures, peer output) survives it, for a look
+# after a failure
+OUTDIR=$ROOT/build/vm-out-$KVER
+rm -rf "$OUTDIR"
+mkdir -p "$OUTDIR"
+
+echo "== VM suite on $KVER (log: $LOG, guest files: $OUTDIR)"
 start=$(date +%s)
 # 2 vCPUs so both directions of a flow can really run at once
 timeout 1500 vng --run "$VMLINUZ" --disable-kvm --cpus 2 --memory 1536M \
-	--user root -- \
-	env ROOT="$ROOT" bash "$ROOT/tests/vm/suite.sh" "$@" 2>&1 | tee "$LOG"
+	--user root --rwdir "/tmp/nf_tpkt-out=$OUTDIR" -- \
+	env ROOT="$ROOT" OUT=/tmp/nf_tpkt-out bash "$ROOT/tests/vm/suite.sh" "$@" 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
 end=$(date +%s)
 
