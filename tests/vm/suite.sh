@@ -172,20 +172,17 @@ segmentation_matrix() {
 		done
 		sleep 0.5
 		kill $pid; wait $pid 2>/dev/null
-		# on the server's link: every reserved byte 0, checksums right
-		good=$(tshark -r "$cap" -Y 'tpkt' 2>/dev/null | wc -l)
-		bad=$(tshark -r "$cap" -Y 'tpkt.reserved != 0' 2>/dev/null | wc -l)
-		log "ipv$fam offloads $off: $good frames with TPKTs captured, $bad with reserved != 0"
+		# on the server's link, what came through the gateway (to port
+		# 102; the server's own frames have not been through it yet):
+		# every reserved byte 0, checksums right
+		good=$(tshark -r "$cap" -Y 'tpkt && tcp.dstport == 102' 2>/dev/null | wc -l)
+		bad=$(tshark -r "$cap" -Y 'tpkt.reserved != 0 && tcp.dstport == 102' 2>/dev/null | wc -l)
+		log "ipv$fam offloads $off: $good frames with TPKTs to the server, $bad with reserved != 0"
 		[ "$bad" = 0 ] || tshark -r "$cap" -Y 'tpkt.reserved != 0' -T fields \
 			-e frame.number -e tcp.srcport -e tcp.seq_raw -e tcp.len \
 			-e tcp.analysis.flags -e tpkt.reserved -e tpkt.length 2>/dev/null |
 			head -5 | sed 's/^/      /'
-		[ "$good" -gt 100 ] || ok=1
-		# What the receiver got is checked per stream above.  On the wire
-		# with offloads on, a copy the receiver discards (seen: one frame
-		# in some runs on 6.12) is reported here but not yet failed: the
-		# capture stays in build/vm-out-KVER for a look.
-		[ "$bad" = 0 ] || [ $off = on ] || ok=1
+		[ "$bad" = 0 ] && [ "$good" -gt 100 ] || ok=1
 		if [ $off = off ]; then
 			# 1 = good, 0 = bad (tshark's tcp.checksum.status)
 			good=$(tshark -r "$cap" -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status == 1' 2>/dev/null | wc -l)
