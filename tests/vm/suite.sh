@@ -584,6 +584,12 @@ ALL_TESTS=(tools not_loaded field_report_off field_report_monitor field_report_n
 	   pickup_strict pickup_loose
 	   limits_fail_open limits_fail_closed idle_timeout tuple_reuse verbs unprivileged
 	   unload_under_traffic)
+# Each file in suite.d/ holds the tests of one area and appends their
+# names to ALL_TESTS; they run after the ones above, in file name order.
+for f in "$ROOT"/tests/vm/suite.d/*.sh; do
+	[ -e "$f" ] || continue
+	. "$f"
+done
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL_TESTS[@]}")
 
