@@ -39,6 +39,11 @@ enum { PS_CODE, PS_LEN, PS_VALUE, PS_SKIP };
 #define IDX_CODE	5
 
 #define CLASS_OPT_RESERVED	0x0c
+/*
+ * CR/CC variable part: after TPKT (4), LI, code, DST-REF (2), SRC-REF (2)
+ * and class.  TSAP offsets are kept from here so they fit a byte.
+ */
+#define CR_VAR_OFF		11
 
 enum { GO_ON, STOP };
 
@@ -290,6 +295,7 @@ static void conn_done(struct run *r)
 	struct tpkt_flow *f = r->f;
 	struct tpkt_conn_info ci;
 	u32 tpkt_off = d->next - d->pos;
+	unsigned int i;
 	bool truncated = d->pstate == PS_LEN ||
 			 (d->pstate == PS_VALUE && d->pidx < d->plen);
 
@@ -315,8 +321,8 @@ static void conn_done(struct run *r)
 	ci.dst_ref = d->dst_ref;
 	ci.src_ref = d->src_ref;
 	ci.tpdu_size = d->psize;
-	ci.tsap_off[0] = d->tsap_off[0];
-	ci.tsap_off[1] = d->tsap_off[1];
+	for (i = 0; i < 2; i++)
+		ci.tsap_off[i] = d->tsap_off[i] ? d->tsap_off[i] + CR_VAR_OFF : 0;
 	ci.tsap_len[0] = d->tsap_len[0];
 	ci.tsap_len[1] = d->tsap_len[1];
 	ci.tpkt_off = tpkt_off;
@@ -374,7 +380,7 @@ static int param_byte(struct run *r, u32 tpkt_off, u8 b)
 				   d->next, d->pcode, false) == NF_TPKT_ACT_DROP)
 				return STOP;
 		} else if (d->pcode == 0xc1 || d->pcode == 0xc2) {
-			d->tsap_off[d->pcode - 0xc1] = d->pos + 1;
+			d->tsap_off[d->pcode - 0xc1] = d->pos + 1 - CR_VAR_OFF;
 			d->tsap_len[d->pcode - 0xc1] = b;
 		}
 		if (d->pstate == PS_VALUE && !b)

@@ -65,7 +65,7 @@ struct nf_tpkt_flow *nf_tpkt_flow_add(struct nf_tpkt_net *tn,
 	f->key = *key;
 	f->opener = opener;
 	spin_lock_init(&f->lock);
-	f->created = jiffies;
+	f->created = (u32)jiffies;
 	f->last = f->created;
 	tpkt_flow_init(&f->eng);
 
@@ -98,11 +98,9 @@ void nf_tpkt_flow_retire(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f)
 		nf_tpkt_count(tn, NF_TPKT_CTR_FLOWS_EXPIRED);
 }
 
-static bool flow_expired(const struct nf_tpkt_flow *f, unsigned long now,
-			 unsigned long timeout)
+static bool flow_expired(const struct nf_tpkt_flow *f, u32 now, u32 timeout)
 {
-	unsigned long linger = timeout;
-
+	u32 linger = timeout;
 	u8 fin = READ_ONCE(f->fin);
 
 	if (fin & NF_TPKT_FLOW_RST)
@@ -111,7 +109,7 @@ static bool flow_expired(const struct nf_tpkt_flow *f, unsigned long now,
 		linger = NF_TPKT_LINGER_FIN;
 	if (linger > timeout)
 		linger = timeout;
-	return time_after(now, READ_ONCE(f->last) + linger);
+	return time_after32(now, READ_ONCE(f->last) + linger);
 }
 
 /*
@@ -123,7 +121,7 @@ static unsigned int flows_walk_remove(struct nf_tpkt_net *tn, bool all)
 	const struct nf_tpkt_policy *pol;
 	struct rhashtable_iter iter;
 	struct nf_tpkt_flow *f;
-	unsigned long timeout, now = jiffies;
+	u32 timeout, now = (u32)jiffies;
 	unsigned int n = 0;
 
 	rcu_read_lock();

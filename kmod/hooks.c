@@ -203,7 +203,7 @@ static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
 	c.flow = f;
 	c.dir = src != f->opener;
 	spin_lock_bh(&f->lock);
-	f->last = jiffies;
+	f->last = (u32)jiffies;
 	f->packets[c.dir]++;
 	if (th->fin)
 		f->fin |= NF_TPKT_FLOW_FIN(c.dir);

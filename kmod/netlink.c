@@ -11,8 +11,6 @@
 
 #include "nf_tpkt.h"
 
-#define NF_TPKT_EVENT_RATE_MAX	100000
-
 static struct netlink_range_validation max_flows_range = {
 	.min = 1, .max = NF_TPKT_MAX_FLOWS_LIMIT,
 };
@@ -22,7 +20,7 @@ static struct netlink_range_validation timeout_range = {
 };
 
 static struct netlink_range_validation event_rate_range = {
-	.min = 0, .max = NF_TPKT_EVENT_RATE_MAX,
+	.min = 0, .max = NF_TPKT_MAX_EVENT_RATE,
 };
 
 static const struct nla_policy actions_policy[__NF_TPKT_CHECK_MAX + 1] = {
@@ -382,7 +380,7 @@ static u8 dir_state(const struct nf_tpkt_flow *f, unsigned int dir)
 
 static int put_flow(struct sk_buff *msg, struct nf_tpkt_flow *f)
 {
-	unsigned long now = jiffies;
+	u32 now = (u32)jiffies;
 	struct nlattr *nest, *dn;
 	unsigned int d;
 	int err = -EMSGSIZE;

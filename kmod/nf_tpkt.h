@@ -71,8 +71,12 @@ struct nf_tpkt_flow {
 	u16 anomalies[2];	/* saturating */
 	u16 edits[2];		/* saturating */
 	u32 packets[2];
-	unsigned long created;	/* jiffies */
-	unsigned long last;	/* jiffies of the last packet */
+	/*
+	 * Low 32 bits of jiffies: a flow idle longer than the maximum
+	 * timeout (a day) is collected long before these wrap.
+	 */
+	u32 created;
+	u32 last;		/* last packet */
 	struct rcu_head rcu;
 	struct tpkt_flow eng;
 };

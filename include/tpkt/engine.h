@@ -186,7 +186,7 @@ struct tpkt_dir {
 	u16 flags;
 	u16 dst_ref;
 	u16 src_ref;
-	u16 tsap_off[2];
+	u8 tsap_off[2];	/* from the CR/CC variable part, 0 = absent */
 	u8 tsap_len[2];
 	u8 hdr[6];	/* TPKT header, LI, code as received */
 	u8 tpdu;	/* enum nf_tpkt_tpdu of the current TPDU */

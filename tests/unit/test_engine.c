@@ -970,7 +970,7 @@ static void test_state_size(void **state)
 		      "%zu per history entry\n", sizeof(struct tpkt_dir),
 		      sizeof(struct tpkt_flow), sizeof(struct tpkt_hist_ent));
 	/* documented in Documentation/; keep the flow small */
-	assert_true(sizeof(struct tpkt_flow) <= 152);
+	assert_true(sizeof(struct tpkt_flow) <= 136);
 }
 
 #define T(fn) cmocka_unit_test_teardown(fn, teardown)
