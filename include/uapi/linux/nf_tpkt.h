@@ -46,7 +46,8 @@
  *     NF_TPKT_A_POLICY_FULL: NLA_U8, enum nf_tpkt_full.
  *     NF_TPKT_A_POLICY_PICKUP: NLA_U8, enum nf_tpkt_pickup.
  *     NF_TPKT_A_POLICY_OOO: NLA_U8, enum nf_tpkt_ooo.
- *     NF_TPKT_A_POLICY_EVENT_RATE: NLA_U32, events per second, 0 = none.
+ *     NF_TPKT_A_POLICY_EVENT_RATE: NLA_U32, events per second, 0 = none,
+ *         at most NF_TPKT_MAX_EVENT_RATE.
  *
  * NF_TPKT_CMD_GET_STATS (any user; admin with NF_TPKT_A_STATS_RESET, do)
  *     Request: optional NF_TPKT_A_STATS_RESET (NLA_FLAG): the counters are
@@ -307,6 +308,7 @@ enum nf_tpkt_counter {
 #define NF_TPKT_MAX_PORT_RANGES	16
 #define NF_TPKT_MAX_FLOWS_LIMIT	(1U << 24)
 #define NF_TPKT_MAX_TIMEOUT	86400
+#define NF_TPKT_MAX_EVENT_RATE	100000
 
 /* State of one direction of a tracked flow. */
 enum nf_tpkt_dir_state {
