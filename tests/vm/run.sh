@@ -16,7 +16,9 @@ KVER=${1:?usage: run.sh KVER [suite args]}
 shift
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VMLINUZ=/boot/vmlinuz-$KVER
-LOG=$ROOT/build/vm-$KVER.log
+# VM_TAG names a run, so that runs of different test sets keep their own
+# log and guest files
+LOG=$ROOT/build/vm-$KVER${VM_TAG:+-$VM_TAG}.log
 
 for need in vng qemu-system-x86_64; do
 	command -v $need >/dev/null || { echo "run.sh: $need missing: run make deps" >&2; exit 1; }
@@ -28,7 +30,7 @@ done
 
 # what the guest writes (captures, peer output) survives it, for a look
 # after a failure
-OUTDIR=$ROOT/build/vm-out-$KVER
+OUTDIR=$ROOT/build/vm-out-$KVER${VM_TAG:+-$VM_TAG}
 rm -rf "$OUTDIR"
 mkdir -p "$OUTDIR"
 
