@@ -765,6 +765,33 @@ static void test_gap_hiding_header_dropped(void **state)
 	assert_false(tpkt_dir_desynced(&F.flow, 0));
 }
 
+/*
+ * Bytes the receiver acknowledged but the engine never saw (they went by
+ * while the hooks were off) are never sent again: dropping the segments
+ * after them would stall the connection, so framing is given up instead.
+ */
+static void test_gap_already_acked_desyncs(void **state)
+{
+	u8 buf[1024], out[1024];
+	size_t len = fixing_stream(buf, sizeof(buf), 8);
+
+	(void)state;
+	start(NF_TPKT_MODE_NORMALIZE);
+	feed_data(&F, 0, 0, buf, 10, 0, out);
+	/* an unacknowledged gap is waited for: the segment after it drops */
+	assert_int_equal(feed_data(&F, 0, 200, buf + 200, 100, 0, NULL),
+			 TPKT_DROP);
+	assert_false(tpkt_dir_desynced(&F.flow, 0));
+	/* the receiver acknowledges up to 200: it got the gap elsewhere */
+	feed_ack(&F, 1, 200);
+	assert_int_equal(feed_data(&F, 0, 200, buf + 200, len - 200, 0,
+				   out + 200), TPKT_ACCEPT);
+	assert_true(tpkt_dir_desynced(&F.flow, 0));
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_DESYNCS], 1);
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_DROPS], 1);
+	assert_memory_equal(out + 200, buf + 200, len - 200);
+}
+
 static void test_gap_hiding_header_passed(void **state)
 {
 	u8 buf[1024], out[1024];
@@ -1010,6 +1037,7 @@ int main(void)
 		T(test_pickup_strict_and_loose),
 		T(test_resync_loose),
 		T(test_mode_caps),
+		T(test_gap_already_acked_desyncs),
 		T(test_state_size),
 	};
 
