@@ -49,19 +49,36 @@ struct nf_tpkt_flow *nf_tpkt_flow_find(struct nf_tpkt_net *tn,
 	return rhashtable_lookup(&tn->flows, key, nf_tpkt_flow_params);
 }
 
+/* Take one of @max flow slots; false when all are taken. */
+static bool flow_reserve(struct nf_tpkt_net *tn, u32 max)
+{
+	int n = atomic_read(&tn->nflows);
+
+	do {
+		if ((u32)n >= max)
+			return false;
+	} while (!atomic_try_cmpxchg(&tn->nflows, &n, n + 1));
+	return true;
+}
+
 /*
- * Insert a new flow, or return the one another CPU inserted meanwhile.
- * The cap is checked by the caller without a lock, so it can be exceeded
- * by at most the number of CPUs racing on it.
+ * Insert a new flow, or return the one another CPU inserted meanwhile;
+ * ERR_PTR(-ENOSPC) when @max flows exist (never more, however many CPUs
+ * race for the last slot).
  */
 struct nf_tpkt_flow *nf_tpkt_flow_add(struct nf_tpkt_net *tn,
-				      const struct nf_tpkt_key *key, u8 opener)
+				      const struct nf_tpkt_key *key, u8 opener,
+				      u32 max)
 {
 	struct nf_tpkt_flow *f, *old;
 
+	if (!flow_reserve(tn, max))
+		return ERR_PTR(-ENOSPC);
 	f = kmem_cache_zalloc(flow_cache, GFP_ATOMIC);
-	if (!f)
+	if (!f) {
+		atomic_dec(&tn->nflows);
 		return ERR_PTR(-ENOMEM);
+	}
 	f->key = *key;
 	f->opener = opener;
 	spin_lock_init(&f->lock);
@@ -73,10 +90,10 @@ struct nf_tpkt_flow *nf_tpkt_flow_add(struct nf_tpkt_net *tn,
 						nf_tpkt_flow_params);
 	if (old) {
 		/* ERR_PTR on failure, or the winner of an insert race */
+		atomic_dec(&tn->nflows);
 		kmem_cache_free(flow_cache, f);
 		return old;
 	}
-	atomic_inc(&tn->nflows);
 	nf_tpkt_count(tn, NF_TPKT_CTR_FLOWS_CREATED);
 	return f;
 }

@@ -47,40 +47,74 @@ static const u8 *seg_read(const struct tpkt_seg *seg, u32 off, u32 n, u8 *buf)
 }
 
 /*
- * Rewrite one payload byte.  Only as much of the skb as reaches that byte
- * is made private and writable; clones keep their own data.  The TCP
- * checksum is updated incrementally: a byte at an even offset from the
- * TCP header is the high half of its 16-bit word.  With CHECKSUM_PARTIAL
- * the payload is summed later (GSO/offload), so the field is left alone;
- * with CHECKSUM_COMPLETE the packet's sum does not change because the
- * checksum field moves by the opposite amount.
+ * Make byte @off of the skb and its TCP header writable.  A byte in the
+ * linear part: only as much of the head as reaches it is made private.  A
+ * byte in a page fragment is written where it is when nobody else can see
+ * the pages (not cloned, no shared or zero-copy fragments: as ESP does for
+ * in-place encryption), which is the case for what a NIC receives.
+ * Otherwise, e.g. a clone a local sender keeps for retransmission, the
+ * whole skb is made private at once: pulling it up to each edit in turn
+ * would copy a 64 KiB GSO packet once per TPKT in it.
+ */
+static int seg_writable(struct sk_buff *skb, unsigned int thoff,
+			unsigned int off)
+{
+	int err;
+
+	if (off < skb_headlen(skb))
+		return skb_ensure_writable(skb, off + 1);
+	err = skb_ensure_writable(skb, thoff + sizeof(struct tcphdr));
+	if (err)
+		return err;
+	if (!skb_cloned(skb) && !skb_has_shared_frag(skb) && !skb_zcopy(skb) &&
+	    !skb_has_frag_list(skb))
+		return 0;
+	return skb_ensure_writable(skb, skb->len);
+}
+
+/*
+ * Rewrite one payload byte.  The TCP checksum is updated incrementally: a
+ * byte at an even offset from the TCP header is the high half of its
+ * 16-bit word.  With CHECKSUM_PARTIAL the payload is summed later
+ * (GSO/offload), so the field is left alone; with CHECKSUM_COMPLETE the
+ * packet's sum does not change because the checksum field moves by the
+ * opposite amount.
  */
 static void seg_edit(void *ctx, u32 seg_off, u8 val)
 {
 	struct seg_ctx *c = ctx;
+	struct sk_buff *skb = c->skb;
 	unsigned int off = c->poff + seg_off;
 	struct tcphdr *th;
 	__be16 from, to;
-	u8 *p;
+	u8 old;
 
 	if (c->err)
 		return;
-	c->err = skb_ensure_writable(c->skb, off + 1);
+	c->err = seg_writable(skb, c->thoff, off);
 	if (c->err)
 		return;
-	th = (struct tcphdr *)(c->skb->data + c->thoff);
-	p = c->skb->data + off;
-	if (*p == val)
+	if (off < skb_headlen(skb)) {
+		old = skb->data[off];
+		skb->data[off] = val;
+	} else {
+		c->err = skb_copy_bits(skb, off, &old, 1);
+		if (!c->err && old != val)
+			c->err = skb_store_bits(skb, off, &val, 1);
+		if (c->err)
+			return;
+	}
+	if (old == val)
 		return;
+	th = (struct tcphdr *)(skb->data + c->thoff);
 	if ((off - c->thoff) & 1) {
-		from = htons(*p);
+		from = htons(old);
 		to = htons(val);
 	} else {
-		from = htons(*p << 8);
+		from = htons(old << 8);
 		to = htons(val << 8);
 	}
-	*p = val;
-	inet_proto_csum_replace2(&th->check, c->skb, from, to, false);
+	inet_proto_csum_replace2(&th->check, skb, from, to, false);
 	if (c->flow->edits[c->dir] != U16_MAX)
 		c->flow->edits[c->dir]++;
 }
@@ -184,7 +218,8 @@ static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
 			nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
 			return NF_ACCEPT;
 		}
-		if (atomic_read(&tn->nflows) >= pol->max_flows) {
+		f = nf_tpkt_flow_add(tn, key, src, pol->max_flows);
+		if (PTR_ERR_OR_ZERO(f) == -ENOSPC) {
 			nf_tpkt_count(tn, NF_TPKT_CTR_FLOWS_REFUSED);
 			if (pol->full == NF_TPKT_FULL_FAIL_CLOSED) {
 				nf_tpkt_count(tn, NF_TPKT_CTR_DROPS);
@@ -193,7 +228,6 @@ static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
 			nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
 			return NF_ACCEPT;
 		}
-		f = nf_tpkt_flow_add(tn, key, src);
 		if (IS_ERR(f)) {
 			nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
 			return NF_ACCEPT;

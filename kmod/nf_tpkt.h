@@ -128,7 +128,7 @@ struct nf_tpkt_flow *nf_tpkt_flow_find(struct nf_tpkt_net *tn,
 				       const struct nf_tpkt_key *key);
 struct nf_tpkt_flow *nf_tpkt_flow_add(struct nf_tpkt_net *tn,
 				      const struct nf_tpkt_key *key,
-				      u8 opener);
+				      u8 opener, u32 max);
 void nf_tpkt_flow_retire(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f);
 unsigned int nf_tpkt_flows_flush(struct nf_tpkt_net *tn);
 void nf_tpkt_gc_schedule(struct nf_tpkt_net *tn);
