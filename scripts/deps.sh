@@ -19,11 +19,14 @@ STATE=/var/cache/nf_tpkt-deps
 # what the VM guests run must live where they see it: virtme-ng mounts its
 # own /var/cache, but shares /opt with the host
 SNAP7_CACHE=/opt/nf_tpkt-deps/snap7
+YNL_DIR=/opt/nf_tpkt-deps/ynl
 MIRROR=${NF_TPKT_MIRROR:-http://deb.debian.org/debian}
 BPO_KVER_SERIES=${BPO_KVER_SERIES:-6.12}
 
+# prometheus for promtool; python3-yaml and -jsonschema for YNL (below)
 unit_pkgs=(build-essential pkg-config clang llvm libcmocka-dev libnl-3-dev
-	   libnl-genl-3-dev libpcap-dev libjson-c-dev tshark python3)
+	   libnl-genl-3-dev libpcap-dev libjson-c-dev tshark python3
+	   prometheus python3-yaml python3-jsonschema xz-utils)
 vm_pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 nftables
 	 ethtool iproute2 kmod busybox-static socat python3 libelf-dev bc
 	 sparse)
@@ -106,6 +109,40 @@ install_backports_kernel() {
 	apt-get install -y -qq --no-install-recommends "$STATE"/bpo/*.deb >/dev/null
 }
 
+# The kernel's YNL: tools/net/ynl (cli.py and its Python library) and the
+# spec schemas of Documentation/netlink/, from bookworm-backports'
+# linux-source of the second kernel's series, into $YNL_DIR (where the VM
+# guests see it too).  They check Documentation/netlink/specs/nf_tpkt.yaml
+# against the schema (tests/userspace/check_ynl_spec.sh) and against the
+# module (the VM suite's t_ynl).  Only those two directories are kept: the
+# source package is 150 MB.
+install_ynl() {
+	local src=linux-source-$BPO_KVER_SERIES dir=$STATE/bpo/src tmp deb
+	if [ -f "$YNL_DIR/tools/net/ynl/cli.py" ] &&
+	   [ -f "$YNL_DIR/Documentation/netlink/genetlink-legacy.yaml" ]; then
+		return 0
+	fi
+	private_apt bpo bookworm-backports update
+	# its own directory: install_backports_kernel installs bpo/*.deb
+	mkdir -p "$dir"
+	(cd "$dir" && rm -f ./*.deb &&
+	 private_apt bpo bookworm-backports download "$src") ||
+		{ echo "deps.sh: cannot download $src from bookworm-backports" >&2; exit 1; }
+	deb=$(ls "$dir"/"$src"_*.deb)
+	mkdir -p "$(dirname "$YNL_DIR")"
+	tmp=$(mktemp -d "$YNL_DIR.new.XXXXXX")
+	# the whole tree is one tar.xz inside the .deb
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$src.tar.xz" |
+		tar -xJ -C "$tmp" --strip-components=1 \
+			"$src/tools/net/ynl" "$src/Documentation/netlink" ||
+		{ rm -rf "$tmp"; echo "deps.sh: cannot extract YNL from $deb" >&2; exit 1; }
+	dpkg-deb -f "$deb" Version >"$tmp/VERSION"
+	chmod -R a+rX "$tmp"
+	rm -rf "$YNL_DIR"
+	mv "$tmp" "$YNL_DIR"
+	rm -f "$deb"
+}
+
 # snap7 as a third-party S7 peer for the VM suite (tests/snap7/).  The npm
 # package node-snap7 bundles snap7's C++ sources; it is installed without
 # scripts (its install script would try to fetch a prebuilt binary) and the
@@ -159,6 +196,7 @@ install_snap7() {
 }
 
 apt_install "${unit_pkgs[@]}"
+install_ynl
 [ "$what" = unit ] && exit 0
 apt_install "${vm_pkgs[@]}"
 install_virtme_ng
