@@ -19,12 +19,13 @@
 
 #include "nl.h"
 #include "policy_words.h"
+#include "prometheus.h"
 #include "util.h"
 #include "verbs.h"
 
 const char verb_show_usage[] = "show";
 const char verb_set_usage[] = "set POLICY-WORDS...";
-const char verb_stats_usage[] = "stats [reset]";
+const char verb_stats_usage[] = "stats [reset] [-o text|json|prometheus]";
 const char verb_flows_usage[] = "flows [flush]";
 const char verb_monitor_usage[] = "monitor";
 const char verb_batch_usage[] = "batch FILE";
@@ -485,27 +486,107 @@ static int stats_request(struct tnl *t, bool reset, struct stats_reply *s)
 	return 0;
 }
 
+enum stats_format { STATS_TEXT, STATS_JSON, STATS_PROMETHEUS };
+
+/* "reset" and "-o FORMAT" (or "--output FORMAT"), in any order. */
+static int stats_args(const struct tpktctl_opts *o, int argc, char **argv,
+		      bool *reset, enum stats_format *fmt)
+{
+	static const char *const formats[] = { "text", "json", "prometheus" };
+	bool fmt_given = false;
+	int i;
+
+	*fmt = o->json ? STATS_JSON : STATS_TEXT;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		unsigned int k;
+
+		if (!strcmp(a, "reset") && !*reset) {
+			*reset = true;
+			continue;
+		}
+		if ((strcmp(a, "-o") && strcmp(a, "--output")) || fmt_given) {
+			tpktctl_err("stats: unexpected word \"%s\" (usage: "
+				    "tpktctl %s)", a, verb_stats_usage);
+			return -1;
+		}
+		if (i + 1 == argc) {
+			tpktctl_err("stats: missing value for %s: expected "
+				    "text, json or prometheus", a);
+			return -1;
+		}
+		a = argv[++i];
+		for (k = 0; k < sizeof(formats) / sizeof(formats[0]); k++)
+			if (!strcmp(a, formats[k]))
+				break;
+		if (k == sizeof(formats) / sizeof(formats[0])) {
+			tpktctl_err("stats: unknown output format \"%s\": "
+				    "expected text, json or prometheus", a);
+			return -1;
+		}
+		/* -j with -o text or -o prometheus asks for two things */
+		if (o->json && k != STATS_JSON) {
+			tpktctl_err("stats: -j and -o %s contradict each other",
+				    a);
+			return -1;
+		}
+		*fmt = k;
+		fmt_given = true;
+	}
+	return 0;
+}
+
+/*
+ * The textfile collector reads whatever file is there: a failed write
+ * must fail the command, so that "tpktctl ... > f.tmp && mv f.tmp f.prom"
+ * never publishes half an exposition.
+ */
+static int stats_prometheus(const struct tpktctl_opts *o,
+			    const struct policy_reply *p,
+			    const struct stats_reply *s)
+{
+	const struct prom_policy pp = {
+		.mode = p->mode, .pickup = p->pickup, .ooo = p->ooo,
+		.full = p->full, .max_flows = p->max_flows,
+	};
+
+	if (prom_write_stats(stdout, &s->c, s->flows_active, &pp, o->netns)) {
+		tpktctl_err("stats: cannot write the output: %s",
+			    strerror(errno));
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	return TPKTCTL_EXIT_OK;
+}
+
 int verb_stats(const struct tpktctl_opts *o, int argc, char **argv)
 {
+	struct policy_reply p = {};
 	struct stats_reply s = {};
+	enum stats_format fmt;
 	bool reset = false;
 	struct tnl t;
 	unsigned int i;
 
-	if (argc > 0 && !strcmp(argv[0], "reset")) {
-		reset = true;
-		argc--, argv++;
-	}
-	if (no_args("stats", verb_stats_usage, argc, argv))
+	if (stats_args(o, argc, argv, &reset, &fmt))
 		return TPKTCTL_EXIT_USAGE;
 	if (open_nl(o, &t))
 		return TPKTCTL_EXIT_RUNTIME;
+	/* the policy first: a failure must not have reset the counters */
+	if (fmt == STATS_PROMETHEUS &&
+	    (tnl_request(&t, NF_TPKT_CMD_GET_POLICY, 0, NULL, NULL,
+			 parse_policy, &p) || !p.ok)) {
+		tnl_perror(&t, "stats");
+		tnl_close(&t);
+		return TPKTCTL_EXIT_RUNTIME;
+	}
 	if (stats_request(&t, reset, &s)) {
 		tnl_close(&t);
 		return TPKTCTL_EXIT_RUNTIME;
 	}
 	tnl_close(&t);
-	if (o->json) {
+	if (fmt == STATS_PROMETHEUS)
+		return stats_prometheus(o, &p, &s);
+	if (fmt == STATS_JSON) {
 		print_json(stats_json(&s));
 		return TPKTCTL_EXIT_OK;
 	}
