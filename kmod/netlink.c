@@ -31,7 +31,14 @@ static const struct nla_policy ports_policy[NF_TPKT_A_PORTS_MAX + 1] = {
 	[NF_TPKT_A_PORTS_RANGE] = { .type = NLA_U32 },
 };
 
-static const struct nla_policy nf_tpkt_nl_policy[NF_TPKT_A_MAX + 1] = {
+/*
+ * One policy per command, each covering every attribute type, so that an
+ * attribute a command does not take is refused with a message instead of
+ * being ignored.
+ */
+#define NOT_HERE(msg)	{ .type = NLA_REJECT, .reject_message = msg }
+
+static const struct nla_policy set_policy_policy[NF_TPKT_A_MAX + 1] = {
 	[NF_TPKT_A_POLICY_MODE] = NLA_POLICY_MAX(NLA_U8, NF_TPKT_MODE_MAX),
 	[NF_TPKT_A_POLICY_ACTIONS] = NLA_POLICY_NESTED(actions_policy),
 	[NF_TPKT_A_POLICY_PORTS] = NLA_POLICY_NESTED(ports_policy),
@@ -45,14 +52,21 @@ static const struct nla_policy nf_tpkt_nl_policy[NF_TPKT_A_MAX + 1] = {
 	[NF_TPKT_A_POLICY_OOO] = NLA_POLICY_MAX(NLA_U8, NF_TPKT_OOO_MAX),
 	[NF_TPKT_A_POLICY_EVENT_RATE] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &event_rate_range),
+	[NF_TPKT_A_STATS_RESET ... NF_TPKT_A_MAX] =
+		NOT_HERE("not a policy attribute"),
+};
+
+static const struct nla_policy get_stats_policy[NF_TPKT_A_MAX + 1] = {
+	[NF_TPKT_A_POLICY_MODE ... NF_TPKT_A_POLICY_EVENT_RATE] =
+		NOT_HERE("GET_STATS takes only NF_TPKT_A_STATS_RESET"),
 	[NF_TPKT_A_STATS_RESET] = { .type = NLA_FLAG },
-	/* replies and events only */
-	[NF_TPKT_A_STATS_COUNTERS] = { .type = NLA_REJECT },
-	[NF_TPKT_A_STATS_TPDUS] = { .type = NLA_REJECT },
-	[NF_TPKT_A_STATS_ANOMALIES] = { .type = NLA_REJECT },
-	[NF_TPKT_A_STATS_FLOWS_ACTIVE] = { .type = NLA_REJECT },
-	[NF_TPKT_A_FLOW] = { .type = NLA_REJECT },
-	[NF_TPKT_A_EVENT] = { .type = NLA_REJECT },
+	[NF_TPKT_A_STATS_COUNTERS ... NF_TPKT_A_MAX] =
+		NOT_HERE("GET_STATS takes only NF_TPKT_A_STATS_RESET"),
+};
+
+/* GET_POLICY, GET_FLOWS, FLUSH_FLOWS */
+static const struct nla_policy no_attrs_policy[NF_TPKT_A_MAX + 1] = {
+	[1 ... NF_TPKT_A_MAX] = NOT_HERE("this command takes no attributes"),
 };
 
 static struct genl_family nf_tpkt_family;
@@ -151,6 +165,11 @@ static int set_actions(struct nf_tpkt_policy *p, const struct nlattr *nest,
 	unsigned int i;
 	int err;
 
+	/* an empty nest is valid netlink, but says nothing: a mistake */
+	if (!nla_len(nest)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "empty action set");
+		return -EINVAL;
+	}
 	err = reject_duplicates(nla_data(nest), nla_len(nest), extack);
 	if (err)
 		return err;
@@ -213,15 +232,15 @@ static int set_policy(struct sk_buff *skb, struct genl_info *info)
 	struct nf_tpkt_policy *p;
 	int err;
 
+	/* the policy has let through policy attributes only */
+	if (!genlmsg_len(info->genlhdr)) {
+		NL_SET_ERR_MSG(extack, "no policy attribute given");
+		return -EINVAL;
+	}
 	err = reject_duplicates(genlmsg_data(info->genlhdr),
 				genlmsg_len(info->genlhdr), extack);
 	if (err)
 		return err;
-	if (a[NF_TPKT_A_STATS_RESET]) {
-		NL_SET_ERR_MSG_ATTR(extack, a[NF_TPKT_A_STATS_RESET],
-				    "not a policy attribute");
-		return -EINVAL;
-	}
 
 	mutex_lock(&tn->lock);
 	p = kmemdup(rcu_dereference_protected(tn->policy,
@@ -297,8 +316,12 @@ static int get_stats(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	unsigned int cpu, i;
 	void *hdr;
-	int err = -EMSGSIZE;
+	int err;
 
+	err = reject_duplicates(genlmsg_data(info->genlhdr),
+				genlmsg_len(info->genlhdr), info->extack);
+	if (err)
+		return err;
 	if (reset && !netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NF_TPKT_A_STATS_RESET],
 				    "resetting counters needs CAP_NET_ADMIN");
@@ -331,6 +354,7 @@ static int get_stats(struct sk_buff *skb, struct genl_info *info)
 	}
 	hdr = genlmsg_put_reply(msg, info, &nf_tpkt_family, 0,
 				NF_TPKT_CMD_GET_STATS);
+	err = -EMSGSIZE;
 	if (!hdr ||
 	    put_u64_array(msg, NF_TPKT_A_STATS_COUNTERS, sum->ctr,
 			  __NF_TPKT_CTR_MAX) ||
@@ -548,30 +572,46 @@ lost:
 	nf_tpkt_count(tn, NF_TPKT_CTR_EVENTS_SUPPRESSED);
 }
 
+/*
+ * GENL_UNS_ADMIN_PERM: CAP_NET_ADMIN in the user namespace that owns the
+ * socket's network namespace, checked against both the task that opened
+ * the socket and the one sending, so a container's root manages its own
+ * namespace and nobody else's.
+ */
 static const struct genl_ops nf_tpkt_ops[] = {
 	{
 		.cmd = NF_TPKT_CMD_GET_POLICY,
 		.doit = get_policy,
+		.policy = no_attrs_policy,
+		.maxattr = NF_TPKT_A_MAX,
 	},
 	{
 		.cmd = NF_TPKT_CMD_SET_POLICY,
 		.doit = set_policy,
+		.policy = set_policy_policy,
+		.maxattr = NF_TPKT_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = NF_TPKT_CMD_GET_STATS,
 		.doit = get_stats,
+		.policy = get_stats_policy,
+		.maxattr = NF_TPKT_A_MAX,
 	},
 	{
 		.cmd = NF_TPKT_CMD_GET_FLOWS,
 		.start = flows_start,
 		.dumpit = flows_dump,
 		.done = flows_done,
+		.policy = no_attrs_policy,
+		.maxattr = NF_TPKT_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = NF_TPKT_CMD_FLUSH_FLOWS,
 		.doit = flush_flows,
+		.policy = no_attrs_policy,
+		.maxattr = NF_TPKT_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
@@ -586,13 +626,15 @@ static const struct genl_multicast_group nf_tpkt_mcgrps[] = {
 static struct genl_family nf_tpkt_family __ro_after_init = {
 	.name = NF_TPKT_GENL_NAME,
 	.version = NF_TPKT_GENL_VERSION,
-	.maxattr = NF_TPKT_A_MAX,
-	.policy = nf_tpkt_nl_policy,
 	.netnsok = true,
 	.module = THIS_MODULE,
 	.ops = nf_tpkt_ops,
 	.n_ops = ARRAY_SIZE(nf_tpkt_ops),
-	.resv_start_op = NF_TPKT_CMD_EVENT + 1,
+	/*
+	 * resv_start_op stays 0: every command is "new", so genetlink
+	 * refuses a non-zero genlmsghdr.reserved and nlmsg_flags other than
+	 * REQUEST, ACK, ECHO and DUMP, with a message.
+	 */
 	.mcgrps = nf_tpkt_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(nf_tpkt_mcgrps),
 };

@@ -14,28 +14,44 @@
  * attributes of enum nf_tpkt_attr at the top level.  Every request acts on
  * the network namespace of the requesting socket.  Requests marked "admin"
  * need CAP_NET_ADMIN in the user namespace that owns that network namespace
- * (GENL_UNS_ADMIN_PERM); the others are open to any user.  Attributes are
- * validated strictly: unknown, duplicated-in-nest, wrongly typed or out of
- * range attributes fail the request with -EINVAL (-ERANGE for values out of
- * range) and an extack message naming the attribute.
+ * (GENL_UNS_ADMIN_PERM), held both by the task that opened the socket and
+ * by the one sending: root in a user namespace that owns a network
+ * namespace manages that namespace only, and a socket opened in another
+ * namespace, or by another task, carries no rights along.  The others are
+ * open to any user; a refused admin request fails with -EPERM.
+ *
+ * Requests are validated strictly, and a refused request changes nothing.
+ * genlmsghdr.reserved must be 0 and nlmsg_flags hold nothing but
+ * NLM_F_REQUEST, NLM_F_ACK, NLM_F_ECHO and NLM_F_DUMP.  An attribute the
+ * command does not take, an unknown one, one given twice (at the top level
+ * or in a nest), one of the wrong length or with NLA_F_NESTED where it does
+ * not belong (or without it on a nest), and bytes left over, fail with
+ * -EINVAL (a flag with a payload: -ERANGE); values out of range with
+ * -ERANGE (bits outside NF_TPKT_HOOK_ALL: -EINVAL; more than
+ * NF_TPKT_MAX_PORT_RANGES port ranges: -E2BIG); each with an extended ack
+ * message and, where one attribute is to blame, its offset.  From the
+ * genetlink core and without a message: -EOPNOTSUPP for an unknown command
+ * and for a dump of a do-only command or the reverse, -EINVAL for a
+ * message shorter than its genlmsghdr.
  *
  * Nested arrays (actions, counters) use attribute type = index + 1, so that
  * type 0 stays reserved as netlink requires.
  *
  * NF_TPKT_CMD_GET_POLICY (any user, do)
- *     Request: no attributes.
+ *     Request: no attributes (any is refused).
  *     Reply:   NF_TPKT_CMD_GET_POLICY with every NF_TPKT_A_POLICY_*
  *              attribute.
  *
  * NF_TPKT_CMD_SET_POLICY (admin, do)
- *     Request: any subset of NF_TPKT_A_POLICY_*; absent attributes keep
+ *     Request: one or more NF_TPKT_A_POLICY_* attributes; absent ones keep
  *              their current value.  The new policy is validated as a whole
  *              and replaces the old one atomically (RCU): on any error the
  *              policy in force is unchanged.
  *
  *     NF_TPKT_A_POLICY_MODE: NLA_U8, enum nf_tpkt_mode.
  *     NF_TPKT_A_POLICY_ACTIONS: nest; NLA_U8 enum nf_tpkt_action at type
- *         (enum nf_tpkt_check + 1).  Checks not given keep their action.
+ *         (enum nf_tpkt_check + 1), at least one.  Checks not given keep
+ *         their action.
  *         NF_TPKT_ACT_FIX is refused for checks that have no fix.
  *     NF_TPKT_A_POLICY_PORTS: nest of NF_TPKT_A_PORTS_RANGE, NLA_U32 each,
  *         (first port << 16 | last port), first <= last, 1 to
@@ -59,6 +75,7 @@
  *              (NLA_U32).
  *
  * NF_TPKT_CMD_GET_FLOWS (admin, dump)
+ *     Request: no attributes.
  *     One NF_TPKT_CMD_GET_FLOWS message per tracked flow with
  *     NF_TPKT_A_FLOW (nest of NF_TPKT_A_FLOW_*):
  *     FAMILY (NLA_U8, AF_INET or AF_INET6), SADDR and DADDR (NLA_BINARY,
@@ -71,12 +88,14 @@
  *     modulo 2^32), ANOMALIES and EDITS (NLA_U32).
  *
  * NF_TPKT_CMD_FLUSH_FLOWS (admin, do)
+ *     Request: no attributes.
  *     Forget every tracked flow of the namespace (counted as evicted).
  *     Their connections go on untracked unless loose pickup finds them
  *     again.
  *
- * Multicast group NF_TPKT_MCGRP_EVENTS ("events"; CAP_NET_ADMIN in the
- * namespace's user namespace to subscribe)
+ * Multicast group NF_TPKT_MCGRP_EVENTS ("events"; the task subscribing
+ * needs CAP_NET_ADMIN in the user namespace that owns the socket's network
+ * namespace (GENL_MCAST_CAP_NET_ADMIN), else -EPERM)
  *     NF_TPKT_CMD_EVENT, one per reported anomaly, at most
  *     NF_TPKT_A_POLICY_EVENT_RATE per second (the rest counted in
  *     NF_TPKT_CTR_EVENTS_SUPPRESSED), with NF_TPKT_A_EVENT (nest of
