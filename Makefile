@@ -129,13 +129,14 @@ bench: $(BUILD)/bench/bench_engine
 
 -include userspace/build.mk
 -include tests/peers/build.mk
+-include tests/netlink/build.mk
 
 # ---- VM suite ------------------------------------------------------------
 
 # Kernels with both an image to boot and headers to build against.
 VM_KVERS ?= $(foreach k,$(KDIRS_CHECK),$(if $(wildcard /boot/vmlinuz-$(notdir $(patsubst %/build,%,$(k)))),$(notdir $(patsubst %/build,%,$(k)))))
 
-vm-prereqs: tpktctl peers
+vm-prereqs: tpktctl peers nl-hostile
 
 check-vm: vm-prereqs
 	@test -n "$(KVER)" || { echo "usage: make check-vm KVER=<version> (one of: $(VM_KVERS))" >&2; exit 2; }
