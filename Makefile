@@ -8,6 +8,9 @@ SHELL := /bin/bash
 #   make modules      build nf_tpkt.ko (KDIR= to choose the kernel tree)
 #   make demo         the field report, end to end, in a VM
 #   make deps         install build and test dependencies (root)
+#   make install      tpktctl, the module, systemd unit, examples (DESTDIR,
+#                     PREFIX; see packaging/install.mk), make uninstall
+#   make install-dkms the module through DKMS (make dkms-src: the tree only)
 
 BUILD      ?= build
 CC         ?= cc
@@ -129,6 +132,7 @@ bench: $(BUILD)/bench/bench_engine
 
 -include userspace/build.mk
 -include tests/peers/build.mk
+-include packaging/install.mk
 -include tests/netlink/build.mk
 
 # ---- VM suite ------------------------------------------------------------
