@@ -237,7 +237,7 @@ static int parse_event_rate(struct policy_words *pw, const char *word,
 			    char *const *v)
 {
 	/* 0 is meaningful: no events at all, counters only */
-	return parse_u32(word, v[0], 0, 0xffffffffUL, &pw->event_rate);
+	return parse_u32(word, v[0], 0, NF_TPKT_MAX_EVENT_RATE, &pw->event_rate);
 }
 
 /* "fix is only possible for tpkt-reserved and cotp-class-option" */
@@ -317,7 +317,7 @@ static const struct pw_word words[] = {
 	  1, NF_TPKT_MAX_TIMEOUT },
 	{ "full", PW_FULL, 1, parse_full, NULL, TPKT_NAMES_FULL },
 	{ "event-rate", PW_EVENT_RATE, 1, parse_event_rate, NULL, -1,
-	  0, 0xffffffffUL },
+	  0, NF_TPKT_MAX_EVENT_RATE },
 };
 
 static const char *word_expect(const struct pw_word *w, char *buf,
