@@ -84,5 +84,36 @@ expect cli-prom-not-loaded 1 'nf_tpkt is not loaded' -- stats -o prometheus
 expect cli-reset-prom-not-loaded 1 'nf_tpkt is not loaded' -- stats --output prometheus reset
 expect cli-json-word-not-loaded 1 'nf_tpkt is not loaded' -- -j stats -o json
 
+# the bash completion offers the formats (packaging/, as installed)
+COMP=$(dirname "$0")/../../packaging/tpktctl.bash-completion
+comp() {
+	bash -c '
+		. "$1"; shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		_tpktctl
+		printf "%s\n" "${COMPREPLY[@]}"' comp "$COMP" "$TPKTCTL" "$@" |
+		grep . | LC_ALL=C sort | tr '\n' ' '
+}
+same() {
+	if [ "$2" = "$3" ]; then ok "$1"; else ko "$1" "want \"$2\", got \"$3\""; fi
+}
+if [ -f "$COMP" ]; then
+	same completion-formats "json prometheus text " "$(comp stats -o '')"
+	same completion-formats-long "prometheus " "$(comp -n gw stats reset --output pr)"
+	same completion-options "--output -o " "$(comp stats reset -)"
+	same completion-reset-once "" "$(comp stats reset '')"
+	same completion-output-once "" "$(comp stats -o json -)"
+	same completion-nothing-left "" "$(comp stats -o json reset '')"
+	# every format offered is one tpktctl takes
+	for f in $(comp stats -o ''); do
+		out=$("$TPKTCTL" stats -o "$f" 2>&1)
+		grep -q 'unknown output format' <<<"$out" && ko "completion-format-$f" "$out" ||
+			ok "completion-format-$f"
+	done
+else
+	ko completion "$COMP missing"
+fi
+
 echo "prometheus: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
