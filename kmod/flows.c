@@ -12,7 +12,12 @@
 #define NF_TPKT_LINGER_RST	(1 * HZ)
 #define NF_TPKT_LINGER_FIN	(10 * HZ)
 
-static struct kmem_cache *flow_cache;
+/*
+ * Flows and edit histories have caches of their own: besides showing in
+ * /proc/slabinfo, unloading with any of them still allocated is reported
+ * by kmem_cache_destroy().
+ */
+static struct kmem_cache *flow_cache, *hist_cache;
 
 const struct rhashtable_params nf_tpkt_flow_params = {
 	.head_offset = offsetof(struct nf_tpkt_flow, node),
@@ -24,22 +29,44 @@ const struct rhashtable_params nf_tpkt_flow_params = {
 int nf_tpkt_flows_cache_init(void)
 {
 	flow_cache = KMEM_CACHE(nf_tpkt_flow, 0);
-	return flow_cache ? 0 : -ENOMEM;
+	if (!flow_cache)
+		return -ENOMEM;
+	hist_cache = kmem_cache_create("nf_tpkt_hist",
+				       tpkt_hist_size(nf_tpkt_hist_entries),
+				       0, 0, NULL);
+	if (!hist_cache) {
+		kmem_cache_destroy(flow_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void nf_tpkt_flows_cache_exit(void)
 {
 	/* flows are freed by RCU callbacks: let them finish first */
 	rcu_barrier();
+	kmem_cache_destroy(hist_cache);
 	kmem_cache_destroy(flow_cache);
+}
+
+/* An edit history for one direction, on its first edit (packet path). */
+struct tpkt_hist *nf_tpkt_hist_alloc(void)
+{
+	struct tpkt_hist *h = kmem_cache_alloc(hist_cache, GFP_ATOMIC);
+
+	if (h)
+		tpkt_hist_init(h, nf_tpkt_hist_entries);
+	return h;
 }
 
 static void flow_free_rcu(struct rcu_head *head)
 {
 	struct nf_tpkt_flow *f = container_of(head, struct nf_tpkt_flow, rcu);
+	unsigned int d;
 
-	kfree(f->eng.dir[0].hist);
-	kfree(f->eng.dir[1].hist);
+	for (d = 0; d < 2; d++)
+		if (f->eng.dir[d].hist)
+			kmem_cache_free(hist_cache, f->eng.dir[d].hist);
 	kmem_cache_free(flow_cache, f);
 }
 

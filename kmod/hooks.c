@@ -133,12 +133,7 @@ static void seg_anomaly(void *ctx, const struct tpkt_anomaly *a)
 
 static struct tpkt_hist *seg_hist_alloc(void *ctx, unsigned int dir)
 {
-	struct tpkt_hist *h;
-
-	h = kmalloc(tpkt_hist_size(nf_tpkt_hist_entries), GFP_ATOMIC);
-	if (h)
-		tpkt_hist_init(h, nf_tpkt_hist_entries);
-	return h;
+	return nf_tpkt_hist_alloc();
 }
 
 static const struct tpkt_sink seg_sink = {

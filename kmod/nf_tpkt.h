@@ -130,6 +130,7 @@ struct nf_tpkt_flow *nf_tpkt_flow_add(struct nf_tpkt_net *tn,
 				      const struct nf_tpkt_key *key,
 				      u8 opener, u32 max);
 void nf_tpkt_flow_retire(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f);
+struct tpkt_hist *nf_tpkt_hist_alloc(void);
 unsigned int nf_tpkt_flows_flush(struct nf_tpkt_net *tn);
 void nf_tpkt_gc_schedule(struct nf_tpkt_net *tn);
 extern const struct rhashtable_params nf_tpkt_flow_params;
