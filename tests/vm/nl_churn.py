@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Replace the nf_tpkt policy of the current network namespace N times, as
+fast as netlink goes, flushing flows and resetting counters every 50;
+for the concurrency test (suite.d/28-concurrency.sh).  Speaks through the
+kernel's YNL library with the project's spec, so no attribute number is
+written twice.
+
+  nl_churn.py YNL_DIR SPEC N
+
+Every mode comes by in turn, "off" included, so the hooks are
+unregistered and registered again under traffic.
+"""
+import sys
+import time
+
+ynl_dir, spec, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path.insert(0, ynl_dir + "/tools/net/ynl")
+from lib import YnlFamily  # noqa: E402
+
+ynl = YnlFamily(spec, ynl_dir + "/Documentation/netlink/genetlink-legacy.yaml")
+modes = ["normalize", "monitor", "enforce", "normalize", "off"]
+t0 = time.time()
+for i in range(1, n + 1):
+    ynl.do("set-policy", {
+        "policy-mode": modes[i % 5],
+        "policy-ooo": ["drop", "pass"][i % 2],
+        "policy-max-flows": 4 + i % 8,
+        "policy-pickup": "loose",
+        "policy-event-rate": i % 3 * 100,
+    })
+    if i % 50 == 0:
+        ynl.do("flush-flows", {})
+        ynl.do("get-stats", {"stats-reset": True})
+print("nl_churn: %d policy changes in %.1f s" % (n, time.time() - t0))
