@@ -99,23 +99,34 @@ flood() {
 	sed -n 's/.*elapsed_s=\([0-9.]*\).*/\1/p' "$OUT/flood.out"
 }
 
+# nf_tpkt_flow slab: bytes of the pages it holds
+slab_bytes() {
+	awk '$1 == "nf_tpkt_flow" { print $15 * $6 * 4096 }' /proc/slabinfo
+}
+
 flows_round() {
-	local r=$1 p0 el p1 m0 m1 n slab
+	local r=$1 p0 el p1 m0 m1 n sl0 sl1
 	module off
+	m0=$(mem_used)
 	p0=$(fwd_packets)
 	el=$(flood)
 	p1=$(fwd_packets)
-	echo "BENCH flows variant=baseline round=$r forwarded=$((p1 - p0)) elapsed_s=$el"
+	sleep 1
+	m1=$(mem_used)
+	echo "BENCH flows variant=baseline round=$r forwarded=$((p1 - p0)) elapsed_s=$el" \
+	     "mem_delta=$((m1 - m0))"
 	module on
 	gw_set mode monitor ports 102 max-flows $((FLOWS * 2)) timeout 3600 full fail-open ||
 		{ echo "BENCH-ERROR set"; exit 1; }
 	m0=$(mem_used)
+	sl0=$(slab_bytes)
 	el=$(flood)
 	sleep 1
 	n=$(stat gw flows_active)
 	m1=$(mem_used)
-	slab=$(awk '$1 == "nf_tpkt_flow" { print $2 * $4 }' /proc/slabinfo)
-	echo "BENCH flows variant=module round=$r flows=$n elapsed_s=$el mem_delta=$((m1 - m0)) slab_bytes=${slab:-0}"
+	sl1=$(slab_bytes)
+	echo "BENCH flows variant=module round=$r flows=$n elapsed_s=$el mem_delta=$((m1 - m0))" \
+	     "slab_delta=$((${sl1:-0} - ${sl0:-0}))"
 	module off
 }
 
