@@ -1,0 +1,280 @@
+# SPDX-License-Identifier: GPL-2.0
+# Installation, sourced by suite.sh: make install and uninstall, the
+# systemd unit's commands as systemd would run them, a signed install, and
+# DKMS, on the kernel the guest runs.
+#
+# virtme-ng overlays /etc, /lib, /usr, /var and /tmp in the guest, so what
+# these tests install is writable there and never reaches the host.  They
+# install from a copy of the tree in /tmp (/work is read only) holding the
+# tpktctl and nf_tpkt.ko the host built; each test unloads the module the
+# suite loaded and loads it again from build/ at the end.
+#
+# depmod reads every module of the kernel, and over the guest's 9p root
+# under TCG that takes three minutes (two seconds natively).  So for the
+# length of each test /lib/modules/KVER is a tree of its own holding only
+# the modules nf_tpkt needs (and the build link for DKMS): make install,
+# depmod, modprobe and dkms run unchanged, over 3 modules instead of 4000.
+
+INST_SRC=/tmp/nf_tpkt-src
+INST_UNIT=/usr/local/lib/systemd/system/nf_tpkt.service
+INST_RULES=/usr/local/lib/udev/rules.d/60-nf_tpkt.rules
+INST_CTL=/usr/local/sbin/tpktctl
+INST_KO=/lib/modules/$(uname -r)/updates/nf_tpkt.ko
+INST_FILES=("$INST_CTL" "$INST_UNIT" "$INST_RULES" "$INST_KO"
+	    /usr/local/share/man/man8/tpktctl.8
+	    /usr/local/share/bash-completion/completions/tpktctl
+	    /etc/nf_tpkt.conf /etc/modprobe.d/nf_tpkt.conf)
+
+# inst_prepare: a guest with nothing of nf_tpkt installed, the module
+# unloaded, and the tree copied.
+inst_prepare() {
+	local d f
+	for d in /usr/local/sbin /etc /lib/modules/"$(uname -r)" /usr/src /var/lib; do
+		touch "$d/.nf_tpkt-w" 2>/dev/null && rm -f "$d/.nf_tpkt-w" ||
+			{ log "$d is not writable in the guest (virtme-ng overlays)"; return 1; }
+	done
+	for f in "${INST_FILES[@]}"; do
+		[ ! -e "$f" ] || { log "already installed: $f"; return 1; }
+	done
+	if modinfo -n nf_tpkt >/dev/null 2>&1; then
+		log "modprobe already finds $(modinfo -n nf_tpkt)"
+		return 1
+	fi
+	if lsmod | grep -q '^nf_tpkt'; then
+		unload_module || return 1
+	fi
+	inst_modtree || return 1
+	rm -rf "$INST_SRC"
+	mkdir -p "$INST_SRC"
+	(cd "$ROOT" && tar -cf - Makefile VERSION packaging Documentation kmod \
+		include userspace build/tpktctl "build/kmod-$(uname -r)/nf_tpkt.ko") |
+		tar -C "$INST_SRC" -xf - || return 1
+	# what is installed is what the suite tested, even if a source changed
+	# since (rebuilding tpktctl here takes minutes)
+	touch "$INST_SRC/build/tpktctl"
+}
+
+INST_MODS=/tmp/nf_tpkt-modules
+
+# inst_modtree: the small /lib/modules/KVER, mounted over the real one
+inst_modtree() {
+	local kv m t f dep todo more
+	kv=$(uname -r)
+	m=/lib/modules/$kv
+	t=$INST_MODS/$kv
+	rm -rf "$INST_MODS"
+	mkdir -p "$t"
+	cp "$m"/modules.order "$m"/modules.builtin "$m"/modules.builtin.modinfo "$t"/ || return 1
+	ln -s "$(readlink -f "$m/build")" "$t/build"
+	# nf_tpkt's dependencies, and theirs
+	read -ra todo <<<"$(modinfo -F depends "$KO" | tr , ' ')"
+	while [ ${#todo[@]} -gt 0 ]; do
+		dep=${todo[0]}
+		todo=("${todo[@]:1}")
+		f=$(modinfo -k "$kv" -n "$dep") || { log "no module $dep"; return 1; }
+		[ -e "$t/${f#"$m"/}" ] && continue
+		mkdir -p "$(dirname "$t/${f#"$m"/}")"
+		cp "$f" "$t/${f#"$m"/}" || return 1
+		read -ra more <<<"$(modinfo -F depends "$f" | tr , ' ')"
+		todo+=("${more[@]}")
+	done
+	mount --bind "$t" "$m" || return 1
+	depmod -a "$kv"
+}
+
+# inst_cleanup: the guest as inst_prepare found it, whatever failed
+inst_cleanup() {
+	local f m
+	lsmod | grep -q '^nf_tpkt' && modprobe -r nf_tpkt
+	for f in "${INST_FILES[@]}"; do
+		[ -e "$f" ] || continue
+		log "cleaning up after a failure"
+		make -C "$INST_SRC" uninstall >/dev/null 2>&1
+		rm -f /etc/nf_tpkt.conf /etc/modprobe.d/nf_tpkt.conf
+		break
+	done
+	[ -z "$(dkms status nf_tpkt 2>/dev/null)" ] ||
+		make -C "$INST_SRC" uninstall-dkms >/dev/null 2>&1
+	rm -rf "$INST_SRC"
+	m=/lib/modules/$(uname -r)
+	if mountpoint -q "$m"; then
+		# udevd keeps the module index it read open: make it let go,
+		# or at least detach the tree from it
+		udevadm control --reload 2>/dev/null
+		umount "$m" 2>/dev/null || umount -l "$m" ||
+			{ log "cannot unmount $m"; return 1; }
+	fi
+	rm -rf "$INST_MODS"
+	load_module
+}
+
+# unit_run SETTING: run the unit's ExecSETTING= lines in order, as systemd
+# would: a "-" prefix ignores the command's failure.  (The unit's commands
+# need no quoting, so plain word splitting does.)
+unit_run() {
+	local line cmd ignore argv
+	while IFS= read -r line; do
+		cmd=${line#*=}
+		ignore=
+		[ "${cmd#-}" = "$cmd" ] || { ignore=1; cmd=${cmd#-}; }
+		read -ra argv <<<"$cmd"
+		log "Exec$1: ${argv[*]}"
+		"${argv[@]}" || [ -n "$ignore" ] || { log "failed: ${argv[*]}"; return 1; }
+	done < <(grep "^Exec$1=" "$INST_UNIT")
+	grep -q "^Exec$1=" "$INST_UNIT"
+}
+
+# policy_is KEY=VALUE...: the host namespace's policy, per the installed
+# tpktctl's "show -j" (checks.NAME for a check's action)
+policy_is() {
+	"$INST_CTL" -j show | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["policy"]
+bad = []
+for kv in sys.argv[1:]:
+    k, v = kv.split("=", 1)
+    got = p["checks"][k[7:]] if k.startswith("checks.") else p[k]
+    if str(got) != v:
+        bad.append("%s is %s, not %s" % (k, got, v))
+if bad:
+    print("    policy: " + "; ".join(bad))
+    sys.exit(1)' "$@"
+}
+
+# loaded_from FILE: the loaded nf_tpkt is the one in FILE
+loaded_from() {
+	[ "$(cat /sys/module/nf_tpkt/srcversion 2>/dev/null)" = "$(modinfo -F srcversion "$1")" ] ||
+		{ log "loaded nf_tpkt is not $1"; return 1; }
+}
+
+# udev_runs: the programs udev would run for nf_tpkt's "add" event
+udev_runs() {
+	udevadm test --action=add /sys/module/nf_tpkt 2>/dev/null | sed -n "s/^run: '\(.*\)'$/\1/p"
+}
+
+t_install() {
+	local ok=0 f t0 kv run_sd=
+	kv=$(uname -r)
+	inst_prepare || { inst_cleanup; return 1; }
+	t0=$(date +%s)
+	make -C "$INST_SRC" install >"$OUT/install.log" 2>&1 ||
+		{ tail -n 20 "$OUT/install.log"; inst_cleanup; return 1; }
+	log "make install: $(( $(date +%s) - t0 )) s"
+	for f in "${INST_FILES[@]}"; do
+		[ -f "$f" ] || { log "not installed: $f"; ok=1; }
+	done
+	[ "$(modinfo -n nf_tpkt 2>&1)" = "$INST_KO" ] ||
+		{ log "modprobe finds $(modinfo -n nf_tpkt 2>&1), not $INST_KO"; ok=1; }
+
+	# boot: the unit's start commands, the shipped example conf
+	unit_run Start || ok=1
+	loaded_from "$INST_KO" || ok=1
+	policy_is mode=normalize ports=102 hooks=forward checks.tpkt-reserved=fix || ok=1
+
+	# systemctl reload: an edited conf
+	cat >/etc/nf_tpkt.conf <<-EOF
+	# the operator's
+	set mode enforce ports 102,3000-3002
+	set timeout 300 pickup loose
+	set check cotp-li count
+	EOF
+	unit_run Reload || ok=1
+	policy_is mode=enforce ports=102,3000-3002 timeout=300 pickup=loose \
+		checks.cotp-li=count checks.tpkt-reserved=fix || ok=1
+
+	# the udev rule asks systemd (and only a running systemd) to reload
+	# the unit when the module appears
+	[ -z "$(udev_runs)" ] || { log "without systemd, udev runs: $(udev_runs)"; ok=1; }
+	[ -d /run/systemd/system ] || { mkdir -p /run/systemd/system; run_sd=1; }
+	[ "$(udev_runs)" = "/bin/systemctl --no-block try-reload-or-restart nf_tpkt.service" ] ||
+		{ log "with systemd, udev runs: $(udev_runs)"; ok=1; }
+	[ -z "$run_sd" ] || rmdir /run/systemd/system
+
+	# systemctl restart: module options from modprobe.d, then the conf
+	echo "options nf_tpkt max_flows=1000 event_rate=7" >>/etc/modprobe.d/nf_tpkt.conf
+	unit_run Stop || ok=1
+	! lsmod | grep -q '^nf_tpkt' || { log "still loaded after ExecStop"; ok=1; }
+	unit_run Start || ok=1
+	[ "$(cat /sys/module/nf_tpkt/parameters/max_flows)" = 1000 ] || ok=1
+	policy_is max_flows=1000 event_rate=7 mode=enforce timeout=300 || ok=1
+
+	# installing again keeps what the operator wrote
+	cp /etc/nf_tpkt.conf "$OUT/conf.before"
+	make -C "$INST_SRC" install >"$OUT/install2.log" 2>&1 || ok=1
+	cmp -s /etc/nf_tpkt.conf "$OUT/conf.before" || { log "conf overwritten"; ok=1; }
+	grep -q max_flows=1000 /etc/modprobe.d/nf_tpkt.conf || { log "modprobe.d overwritten"; ok=1; }
+
+	unit_run Stop || ok=1
+	make -C "$INST_SRC" uninstall >"$OUT/uninstall.log" 2>&1 || ok=1
+	for f in "${INST_FILES[@]}"; do
+		case $f in
+		/etc/*) [ -f "$f" ] || { log "edited $f removed"; ok=1; } ;;
+		*) [ ! -e "$f" ] || { log "left behind: $f"; ok=1; } ;;
+		esac
+	done
+	if modprobe -n nf_tpkt 2>/dev/null || modinfo nf_tpkt >/dev/null 2>&1; then
+		log "modprobe still finds nf_tpkt after uninstall"
+		ok=1
+	fi
+	rm -f /etc/nf_tpkt.conf /etc/modprobe.d/nf_tpkt.conf
+	inst_cleanup
+	return $ok
+}
+
+# Secure Boot's way: the installed module signed with the operator's key.
+# This kernel does not insist on signatures, so it loads unverified; what
+# is checked is the signature make install appended.
+t_install_signed() {
+	local ok=0 key=/tmp/nf_tpkt-mok
+	inst_prepare || { inst_cleanup; return 1; }
+	openssl req -new -x509 -newkey rsa:2048 -nodes -days 1 -outform DER \
+		-subj "/CN=nf_tpkt test MOK/" -keyout "$key.priv" -out "$key.der" \
+		>/dev/null 2>&1 || { log "openssl failed"; inst_cleanup; return 1; }
+	make -C "$INST_SRC" install-module SIGN_KEY="$key.priv" SIGN_CERT="$key.der" \
+		>"$OUT/install-signed.log" 2>&1 ||
+		{ tail -n 20 "$OUT/install-signed.log"; ok=1; }
+	[ "$(modinfo -F signer "$INST_KO")" = "nf_tpkt test MOK" ] ||
+		{ log "signer: $(modinfo -F signer "$INST_KO")"; ok=1; }
+	# the build's copy stays unsigned
+	[ -z "$(modinfo -F signer "$KO")" ] || { log "build/ copy signed"; ok=1; }
+	modprobe nf_tpkt && loaded_from "$INST_KO" || ok=1
+	modprobe -r nf_tpkt
+	make -C "$INST_SRC" uninstall >>"$OUT/install-signed.log" 2>&1 || ok=1
+	[ ! -e "$INST_KO" ] || ok=1
+	rm -f "$key.priv" "$key.der"
+	inst_cleanup
+	return $ok
+}
+
+t_dkms() {
+	local ok=0 kv ver t0 st
+	kv=$(uname -r)
+	ver=$(cat "$ROOT/VERSION")
+	command -v dkms >/dev/null || { log "dkms missing: run make deps"; return 1; }
+	[ -z "$(dkms status nf_tpkt 2>/dev/null)" ] || { log "dkms has nf_tpkt already"; return 1; }
+	inst_prepare || { inst_cleanup; return 1; }
+	t0=$(date +%s)
+	# the kernel's build, not this tree's make: no W=1, kbuild's defaults
+	make -C "$INST_SRC" install-dkms KVER="$kv" >"$OUT/dkms.log" 2>&1 ||
+		{ tail -n 30 "$OUT/dkms.log"; ok=1; }
+	log "make install-dkms (add, build, install): $(( $(date +%s) - t0 )) s"
+	st=$(dkms status nf_tpkt)
+	[ "$st" = "nf_tpkt/$ver, $kv, $(uname -m): installed" ] || { log "dkms status: $st"; ok=1; }
+	[ "$(modinfo -n nf_tpkt 2>&1)" = "/lib/modules/$kv/updates/dkms/nf_tpkt.ko" ] ||
+		{ log "modprobe finds $(modinfo -n nf_tpkt 2>&1)"; ok=1; }
+	modprobe nf_tpkt || ok=1
+	loaded_from "/lib/modules/$kv/updates/dkms/nf_tpkt.ko" || ok=1
+	"$TPKTCTL" show >"$OUT/dkms-show.out" 2>&1 || { cat "$OUT/dkms-show.out"; ok=1; }
+	modprobe -r nf_tpkt || ok=1
+	make -C "$INST_SRC" uninstall-dkms >>"$OUT/dkms.log" 2>&1 || ok=1
+	[ -z "$(dkms status nf_tpkt)" ] || { log "dkms status after removal: $(dkms status nf_tpkt)"; ok=1; }
+	[ ! -e "/usr/src/nf_tpkt-$ver" ] || { log "/usr/src/nf_tpkt-$ver left"; ok=1; }
+	if modinfo nf_tpkt >/dev/null 2>&1; then
+		log "modprobe still finds $(modinfo -n nf_tpkt)"
+		ok=1
+	fi
+	inst_cleanup
+	return $ok
+}
+
+ALL_TESTS+=(install install_signed dkms)
