@@ -35,7 +35,9 @@
  * message shorter than its genlmsghdr.
  *
  * Nested arrays (actions, counters) use attribute type = index + 1, so that
- * type 0 stays reserved as netlink requires.
+ * type 0 stays reserved as netlink requires.  In the 64-bit counter nests
+ * type 0 may still appear: the padding nla_put_u64_64bit() inserts where
+ * the architecture needs the values aligned.  Skip it.
  *
  * NF_TPKT_CMD_GET_POLICY (any user, do)
  *     Request: no attributes (any is refused).
