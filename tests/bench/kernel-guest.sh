@@ -130,10 +130,11 @@ flows_round() {
 	module off
 }
 
-PARTS=${PARTS:-throughput flows}
+# comma-separated: vng passes the command line on without its quotes
+PARTS=${PARTS:-throughput,flows}
 
 topo_up
-if [[ " $PARTS " == *" throughput "* ]]; then
+if [[ ",$PARTS," == *",throughput,"* ]]; then
 	for r in $(seq "$ROUNDS"); do
 		for v in "${VARIANTS[@]}"; do
 			run_variant $v $r
@@ -141,7 +142,7 @@ if [[ " $PARTS " == *" throughput "* ]]; then
 	done
 	nft_rule off
 fi
-if [[ " $PARTS " == *" flows "* ]]; then
+if [[ ",$PARTS," == *",flows,"* ]]; then
 	flood_setup
 	for r in $(seq "$ROUNDS"); do
 		flows_round $r

@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LOG=$ROOT/build/bench/kernel-$KVER.log
 mkdir -p "$ROOT/build/bench"
 timeout 1800 vng --run "/boot/vmlinuz-$KVER" --disable-kvm --cpus 2 --memory 1536M \
-	--user root -- env ROOT="$ROOT" ROUNDS="${ROUNDS:-7}" PARTS="${PARTS:-throughput flows}" \
+	--user root -- env ROOT="$ROOT" ROUNDS="${ROUNDS:-7}" PARTS="${PARTS:-throughput,flows}" \
 	bash "$ROOT/tests/bench/kernel-guest.sh" 2>&1 | tee "$LOG" | grep -E '^BENCH'
 grep -q '^BENCH-DONE' "$LOG" || { echo "kernel bench: guest failed, see $LOG" >&2; exit 1; }
 python3 - "$LOG" "$ROOT/build/bench/results.json" "$KVER" <<'PY'
