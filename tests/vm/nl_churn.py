@@ -6,22 +6,32 @@ for the concurrency test (suite.d/28-concurrency.sh).  Speaks through the
 kernel's YNL library with the project's spec, so no attribute number is
 written twice.
 
-  nl_churn.py YNL_DIR SPEC N
+  nl_churn.py YNL_DIR SPEC N SECONDS GO_FILE
 
-Every mode comes by in turn, "off" included, so the hooks are
+Loading the spec takes long under emulation: it prints READY once it can
+send, waits for GO_FILE to exist, then spreads the N changes over about
+SECONDS.  Every mode comes by in turn, "off" included, so the hooks are
 unregistered and registered again under traffic.
 """
+import os
 import sys
 import time
 
 ynl_dir, spec, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+secs, go = float(sys.argv[4]), sys.argv[5]
 sys.path.insert(0, ynl_dir + "/tools/net/ynl")
 from lib import YnlFamily  # noqa: E402
 
 ynl = YnlFamily(spec, ynl_dir + "/Documentation/netlink/genetlink-legacy.yaml")
 modes = ["normalize", "monitor", "enforce", "normalize", "off"]
+print("READY", flush=True)
+while not os.path.exists(go):
+    time.sleep(0.05)
 t0 = time.time()
 for i in range(1, n + 1):
+    due = t0 + secs * (i - 1) / n
+    if due > time.time():
+        time.sleep(due - time.time())
     ynl.do("set-policy", {
         "policy-mode": modes[i % 5],
         "policy-ooo": ["drop", "pass"][i % 2],

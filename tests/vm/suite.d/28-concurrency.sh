@@ -37,15 +37,24 @@ conc_traffic() {
 	done
 }
 
-# the control plane, as fast as it goes: policy changes through netlink
-# from one process (a tpktctl per change would take longer than the
-# traffic lasts under emulation), flushes and resets every 50
-conc_churn() {
+# the control plane: policy changes through netlink from one process (a
+# tpktctl per change would take longer than the traffic lasts under
+# emulation), flushes and resets every 50, spread over CONC_CHURN_SECONDS
+# once $OUT/churn.go exists; CHURN_PID
+CONC_CHURN_SECONDS=12
+conc_churn_start() {
+	rm -f "$OUT/churn.go"
 	ip netns exec gwc python3 "$ROOT/tests/vm/nl_churn.py" "${YNL_DIR:-/opt/nf_tpkt-deps/ynl}" \
-		"$ROOT/Documentation/netlink/specs/nf_tpkt.yaml" "$CONC_CHANGES" >"$OUT/churn.out" 2>&1
-	local rc=$?
-	log "$(tail -n 3 "$OUT/churn.out")"
-	return $rc
+		"$ROOT/Documentation/netlink/specs/nf_tpkt.yaml" "$CONC_CHANGES" \
+		$CONC_CHURN_SECONDS "$OUT/churn.go" >"$OUT/churn.out" 2>&1 &
+	CHURN_PID=$!
+	for _ in $(seq 1200); do
+		grep -q '^READY' "$OUT/churn.out" && return 0
+		kill -0 $CHURN_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	log "churn did not start: $(tail -n 3 "$OUT/churn.out")"
+	return 1
 }
 
 t_concurrency() {
@@ -54,18 +63,25 @@ t_concurrency() {
 	m0=$(conc_mem)
 	load_module || return 1
 	topo_up c || return 1
+	# the module sees the traffic's ports from the start; the churn
+	# changes everything but them
+	"$TPKTCTL" -n gwc set mode normalize ports 102,1001-1010 >/dev/null || return 1
 	# someone listening to events all along
 	"$TPKTCTL" -n gwc -j monitor >/dev/null 2>&1 &
 	mon=$!
+	conc_churn_start || ok=1
 	conc_traffic 20
+	sleep 2
 	t0=$(date +%s)
-	conc_churn || ok=1
-	log "churn done $(( $(date +%s) - t0 )) s into the traffic;" \
+	touch "$OUT/churn.go"
+	wait $CHURN_PID || { log "churn failed: $(tail -n 3 "$OUT/churn.out")"; ok=1; }
+	log "$(tail -n 1 "$OUT/churn.out"), while $CONC_FLOWS echoed flows ran;" \
 	    "$(awk '{ print "load " $1 }' /proc/loadavg)"
 	# the policy replaced last is what tpktctl reads back
 	"$TPKTCTL" -n gwc -j show | python3 -c '
 import json, sys
 p = json.load(sys.stdin)
+p = p.get("policy", p)
 n = '"$CONC_CHANGES"'
 mode = ["normalize", "monitor", "enforce", "normalize", "off"][n % 5]
 assert p["mode"] == mode and p["max_flows"] == 4 + n % 8, p' ||
