@@ -154,12 +154,28 @@ assert p["mode"] == "enforce" and p["timeout"] == 600, p' || { log "refused set 
 	# events: a subscriber while the field report's CC goes through
 	"$TPKTCTL" -n gw flows flush
 	"$TPKTCTL" -n gw stats reset >/dev/null
-	ip netns exec gw timeout 120 /usr/bin/python3 "$YNL_DIR/tools/net/ynl/cli.py" \
-		--spec "$YNL_SPEC" --schema "$YNL_DIR/Documentation/netlink/genetlink-legacy.yaml" \
-		--output-json --subscribe events --sleep 25 >"$y/events.json" 2>"$y/events.err" &
+	# cli.py --subscribe only tells what it got after a fixed sleep; its
+	# library, the same code, can say when it has subscribed
+	ip netns exec gw timeout 120 /usr/bin/python3 - "$YNL_DIR" "$YNL_SPEC" \
+		>"$y/events.json" 2>"$y/events.err" <<'EOF' &
+import json, sys, time
+sys.path.insert(0, sys.argv[1] + "/tools/net/ynl")
+from lib import YnlFamily
+ynl = YnlFamily(sys.argv[2], sys.argv[1] + "/Documentation/netlink/genetlink-legacy.yaml")
+ynl.ntf_subscribe("events")
+print("SUBSCRIBED", file=sys.stderr, flush=True)
+# until 2 s after the first event (a second one would show), 60 s at most
+end, first = time.time() + 60, None
+while time.time() < end and (first is None or time.time() < first + 2):
+    ynl.check_ntf()
+    if ynl.async_msg_queue and first is None:
+        first = time.time()
+    time.sleep(0.2)
+print(json.dumps(ynl.async_msg_queue, default=lambda b: b.hex()))
+EOF
 	evpid=$!
-	# it subscribes once the spec is loaded, seconds in an emulated CPU
-	sleep 12
+	for _ in $(seq 300); do grep -q SUBSCRIBED "$y/events.err" && break; sleep 0.2; done
+	grep -q SUBSCRIBED "$y/events.err" || { log "no subscription: $(tail -3 "$y/events.err")"; ok=1; }
 	exchange "${KB_SERVER[@]}" -- $(kb_client)
 	[ $CLIENT_RC -eq 0 ] || { show_peers; ok=1; }
 
@@ -268,6 +284,8 @@ aslist = lambda x: x if isinstance(x, list) else [x]
 for m in pol:
     for p in aslist(m.get("op-policy", [])):
         op_pol[p["op-id"]] = p
+    for a in aslist(m.get("policy", [])):
+        tables.setdefault(a["policy-id"], {})[a["attr-id"]] = a
 # 6.12 reports a dump-only command's policy under command 0 (it takes the
 # id from the absent do half): give it to the one dump-only command
 if 0 in op_pol:
@@ -277,8 +295,6 @@ if 0 in op_pol:
          "policy of command 0: %s" % op_pol[0])
     if dump_only:
         op_pol[dump_only[0]] = op_pol.pop(0)
-    for a in aslist(m.get("policy", [])):
-        tables.setdefault(a["policy-id"], {})[a["attr-id"]] = a
 top = {a.value: a for a in spec.attr_sets["nf-tpkt"].attrs.values()}
 types = {"u8": "u8", "u16": "u16", "u32": "u32", "u64": "u64", "flag": "flag",
          "nest": "nested"}
