@@ -299,7 +299,8 @@ enum nf_tpkt_full {
  * @NF_TPKT_CTR_FRAGMENTS: IP fragments on the port set (never parsed).
  * @NF_TPKT_CTR_FLOWS_CREATED: flows created.
  * @NF_TPKT_CTR_FLOWS_EXPIRED: flows removed after idle timeout, FIN or RST.
- * @NF_TPKT_CTR_FLOWS_EVICTED: flows removed to make room or by a flush.
+ * @NF_TPKT_CTR_FLOWS_EVICTED: flows removed by NF_TPKT_CMD_FLUSH_FLOWS (a full
+ *     table refuses new flows, it never evicts tracked ones).
  * @NF_TPKT_CTR_FLOWS_REFUSED: new connections not tracked: table full.
  * @NF_TPKT_CTR_EVENTS_SUPPRESSED: events not sent because of the rate limit.
  */
