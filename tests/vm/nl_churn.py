@@ -29,9 +29,9 @@ while not os.path.exists(go):
     time.sleep(0.05)
 t0 = time.time()
 for i in range(1, n + 1):
-    due = t0 + secs * (i - 1) / n
-    if due > time.time():
-        time.sleep(due - time.time())
+    wait = t0 + secs * (i - 1) / n - time.time()
+    if wait > 0:
+        time.sleep(wait)
     ynl.do("set-policy", {
         "policy-mode": modes[i % 5],
         "policy-ooo": ["drop", "pass"][i % 2],
