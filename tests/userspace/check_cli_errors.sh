@@ -8,25 +8,9 @@
 # module.)
 set -u
 TPKTCTL=${TPKTCTL:-build/tpktctl}
-passed=0
-failed=0
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# expect NAME RC PATTERN -- ARGS...
-expect() {
-	local name=$1 want=$2 pattern=$3 out rc
-	shift 4
-	out=$("$TPKTCTL" "$@" 2>&1)
-	rc=$?
-	if [ "$rc" = "$want" ] && grep -qE -- "$pattern" <<<"$out"; then
-		echo "PASS $name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL $name: exit $rc (want $want): $out"
-		failed=$((failed + 1))
-	fi
-}
 
 if "$TPKTCTL" show >/dev/null 2>&1; then
 	echo "nf_tpkt is loaded here: the not-loaded checks cannot run" >&2
@@ -66,5 +50,4 @@ printf 'set mode normalize\nstats reset\n' >"$tmp/good.conf"
 expect batch-valid-not-loaded 1 'nf_tpkt is not loaded' -- batch "$tmp/good.conf"
 expect help-set 0 'set' -- set --help
 
-echo "cli errors: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "cli errors"

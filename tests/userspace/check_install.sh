@@ -12,20 +12,13 @@ set -u
 TPKTCTL=${TPKTCTL:-build/tpktctl}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 TPKTCTL=$(cd "$(dirname "$TPKTCTL")" && pwd)/$(basename "$TPKTCTL")
-passed=0
-failed=0
+. "$TOP/tests/userspace/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # a make of our own, not a part of the one running this check
 unset MAKEFLAGS MAKELEVEL MFLAGS
 KVER=0.0.0-nf_tpkt-check
 VERSION=$(cat "$TOP/VERSION")
-
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
-# check NAME CMD...: PASS if CMD succeeds.
-check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n"; fi; }
-not() { ! "$@"; }
 
 # mk DESTDIR ARGS...: make in the source tree, with our own build directory
 mk() {
@@ -37,15 +30,6 @@ mk() {
 
 # files DIR: every file and link under DIR, relative, sorted
 files() { (cd "$1" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort); }
-
-# same NAME WANT GOT: two texts equal, else both shown
-same() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		bad "$1" "want [$(echo $2)] got [$(echo $3)]"
-	fi
-}
 
 if "$TPKTCTL" show >/dev/null 2>&1; then
 	echo "nf_tpkt is loaded here: batch checks would change its policy" >&2
@@ -77,7 +61,7 @@ if [ $rc -ne 0 ] && grep -q "kmod-$KVER/nf_tpkt.ko is not built" <<<"$out" &&
    grep -q "make install-tools" <<<"$out" && [ -z "$(files "$d" 2>/dev/null)" ]; then
 	ok install-without-module-refused
 else
-	bad install-without-module-refused "rc $rc: $out; $(files "$d" 2>/dev/null)"
+	ko install-without-module-refused "rc $rc: $out; $(files "$d" 2>/dev/null)"
 fi
 
 out=$(mk "$d" install-tools 2>&1)
@@ -91,7 +75,7 @@ echo "stand-in for nf_tpkt.ko" >"$KO"
 d=$tmp/root
 out=$(mk "$d" install 2>&1)
 rc=$?
-[ $rc -eq 0 ] || bad install "rc $rc: $out"
+[ $rc -eq 0 ] || ko install "rc $rc: $out"
 same install-files "$ALL" "$(files "$d")"
 check install-no-depmod-in-destdir grep -q 'not running depmod' <<<"$out"
 
@@ -138,7 +122,7 @@ rc=$?
 if [ $rc -eq 0 ] && [ -z "$out" ]; then
 	ok unit-verify
 else
-	bad unit-verify "rc $rc: $out"
+	ko unit-verify "rc $rc: $out"
 fi
 # and it does fail for a program that is not there
 sed "s|=/usr/local/|=$tmp/nowhere/|" "$UNIT" >"$tmp/nf_tpkt.service"
@@ -193,17 +177,6 @@ check modprobe-example-inactive not grep -q '^[[:space:]]*options' \
 
 COMP=$d/usr/local/share/bash-completion/completions/tpktctl
 check completion-syntax bash -n "$COMP"
-
-# comp WORD...: what completing the last WORD offers, sorted, one a line
-comp() {
-	bash -c '
-		. "$1"; shift
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		_tpktctl
-		printf "%s\n" "${COMPREPLY[@]}"' comp "$COMP" "$TPKTCTL" "$@" |
-		grep . | LC_ALL=C sort
-}
 
 # accepted WORDS...: the list tpktctl's message for WORDS says it expects
 accepted() {
@@ -261,7 +234,7 @@ if grep -q "keeping $d/etc/nf_tpkt.conf" <<<"$out" &&
    [ "$(cat "$d/etc/nf_tpkt.conf")" = "$edited" ]; then
 	ok reinstall-keeps-conf
 else
-	bad reinstall-keeps-conf "$out"
+	ko reinstall-keeps-conf "$out"
 fi
 
 out=$(mk "$d" uninstall 2>&1)
@@ -285,7 +258,7 @@ out=$(mk "$d" install-module SIGN_KEY="$tmp/no-such.key" SIGN_CERT="$tmp/no-such
 rc=$?
 [ $rc -ne 0 ] && grep -q 'signing needs SIGN_KEY and SIGN_CERT' <<<"$out" &&
 	[ -z "$(files "$d" 2>/dev/null)" ] && ok sign-without-key-refused ||
-	bad sign-without-key-refused "rc $rc: $out"
+	ko sign-without-key-refused "rc $rc: $out"
 
 # ---- DKMS source tree --------------------------------------------------------------
 
@@ -306,5 +279,4 @@ check version-format grep -qxE '[0-9]+\.[0-9]+\.[0-9]+' "$TOP/VERSION"
 out=$(mk "$tmp/x" install-dkms 2>&1)
 check install-dkms-refuses-destdir grep -q 'DESTDIR is for dkms-src only' <<<"$out"
 
-echo "install: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish install

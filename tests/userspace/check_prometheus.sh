@@ -9,13 +9,9 @@
 set -u
 TPKTCTL=${TPKTCTL:-build/tpktctl}
 UNIT=$(dirname "$TPKTCTL")/unit/test_prometheus
-passed=0
-failed=0
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-ko() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
 
 command -v promtool >/dev/null || { echo "promtool missing: run make deps" >&2; exit 1; }
 [ -x "$UNIT" ] || { echo "$UNIT not built" >&2; exit 1; }
@@ -60,19 +56,6 @@ finds promtool-sees-no-help 'no help text' "$tmp/bad2"
 sed 's/netns="gw-1"/netns="g"w"/' "$tmp/netns.prom" >"$tmp/bad3"
 finds promtool-sees-bad-quote 'parsing error' "$tmp/bad3"
 
-# expect NAME RC PATTERN -- ARGS...
-expect() {
-	local name=$1 want=$2 pattern=$3 out rc
-	shift 4
-	out=$("$TPKTCTL" "$@" 2>&1)
-	rc=$?
-	if [ "$rc" = "$want" ] && grep -qE -- "$pattern" <<<"$out"; then
-		ok "$name"
-	else
-		ko "$name" "exit $rc (want $want): $out"
-	fi
-}
-
 expect cli-format-unknown 2 'unknown output format "yaml": expected text, json or prometheus' -- stats -o yaml
 expect cli-format-missing 2 'missing value for --output' -- stats --output
 expect cli-json-and-prom 2 '-j and -o prometheus contradict' -- -j stats -o prometheus
@@ -86,27 +69,17 @@ expect cli-json-word-not-loaded 1 'nf_tpkt is not loaded' -- -j stats -o json
 
 # the bash completion offers the formats (packaging/, as installed)
 COMP=$(dirname "$0")/../../packaging/tpktctl.bash-completion
-comp() {
-	bash -c '
-		. "$1"; shift
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		_tpktctl
-		printf "%s\n" "${COMPREPLY[@]}"' comp "$COMP" "$TPKTCTL" "$@" |
-		grep . | LC_ALL=C sort | tr '\n' ' '
-}
-same() {
-	if [ "$2" = "$3" ]; then ok "$1"; else ko "$1" "want \"$2\", got \"$3\""; fi
-}
+# what comp offers, on one line
+compw() { comp "$@" | tr '\n' ' '; }
 if [ -f "$COMP" ]; then
-	same completion-formats "json prometheus text " "$(comp stats -o '')"
-	same completion-formats-long "prometheus " "$(comp -n gw stats reset --output pr)"
-	same completion-options "--output -o " "$(comp stats reset -)"
-	same completion-reset-once "" "$(comp stats reset '')"
-	same completion-output-once "" "$(comp stats -o json -)"
-	same completion-nothing-left "" "$(comp stats -o json reset '')"
+	same completion-formats "json prometheus text " "$(compw stats -o '')"
+	same completion-formats-long "prometheus " "$(compw -n gw stats reset --output pr)"
+	same completion-options "--output -o " "$(compw stats reset -)"
+	same completion-reset-once "" "$(compw stats reset '')"
+	same completion-output-once "" "$(compw stats -o json -)"
+	same completion-nothing-left "" "$(compw stats -o json reset '')"
 	# every format offered is one tpktctl takes
-	for f in $(comp stats -o ''); do
+	for f in $(compw stats -o ''); do
 		out=$("$TPKTCTL" stats -o "$f" 2>&1)
 		grep -q 'unknown output format' <<<"$out" && ko "completion-format-$f" "$out" ||
 			ok "completion-format-$f"
@@ -115,5 +88,4 @@ else
 	ko completion "$COMP missing"
 fi
 
-echo "prometheus: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish prometheus
