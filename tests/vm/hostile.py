@@ -30,33 +30,35 @@ def serve(port):
 
     def echo(c):
         with c:
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                c.sendall(d)
+            pump(c, c.sendall)
 
     while True:
         c, _ = ls.accept()
         threading.Thread(target=echo, args=(c,), daemon=True).start()
 
+def pump(s, sink):
+    """Hand everything s receives to sink, until EOF or an error (a timeout:
+    what came through is compared by the caller)."""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            sink(d)
+    except OSError:
+        pass
+
+def drain(s, sink):
+    """pump() in a thread of its own, started."""
+    t = threading.Thread(target=pump, args=(s, sink))
+    t.start()
+    return t
+
 def exchange(addr, port, data, timeout=20):
     """Send data, read the echo back; returns what came back."""
     s = socket.create_connection((addr, port), timeout=timeout)
     got = bytearray()
-
-    def reader():
-        try:
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                got.extend(d)
-        except OSError:
-            pass    # a timeout: what came back is compared by the caller
-
-    t = threading.Thread(target=reader)
-    t.start()
+    t = drain(s, got.extend)
     s.sendall(data)
     s.shutdown(socket.SHUT_WR)
     t.join(timeout)
@@ -113,19 +115,7 @@ def garbage(addr, port, secs, n):
         s = socket.create_connection((addr, port), timeout=20)
         sent, got = hashlib.sha256(), hashlib.sha256()
         nsent = 0
-
-        def reader():
-            try:
-                while True:
-                    d = s.recv(65536)
-                    if not d:
-                        break
-                    got.update(d)
-            except OSError:
-                pass    # compared below
-
-        t = threading.Thread(target=reader)
-        t.start()
+        t = drain(s, got.update)
         while time.time() < stop:
             chunk = rnd.randbytes(rnd.choice((1, 7, 100, 1448, 16384, 65536)))
             s.sendall(chunk)
