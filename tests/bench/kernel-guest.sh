@@ -73,29 +73,11 @@ run_variant() {
 # nobody owns, so nothing replies and no flow closes.  Baseline: the same
 # flood with the module unloaded, measured as packets forwarded per second.
 FLOWS=${FLOWS:-100000}
-SYNFLOOD=$B/tpkt_synflood
-SINK=10.12.0.99
-
-flood_setup() {
-	local mac
-	mac=$(ip netns exec sv cat /sys/class/net/s0/address)
-	ip netns exec gw ip neigh replace $SINK lladdr "$mac" dev g1 nud permanent
-	ip netns exec gw sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.g0.rp_filter=0
-}
-
-# kernel memory in use, in bytes, with caches dropped
-mem_used() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	sleep 0.5
-	awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 } END { print (t - f) * 1024 }' /proc/meminfo
-}
 
 fwd_packets() { ip netns exec gw cat /sys/class/net/g1/statistics/tx_packets; }
 
 flood() {
-	ip netns exec cl "$SYNFLOOD" --dst $SINK:102 --count "$FLOWS" --naddr 250 \
-		--sport 2000 >"$OUT/flood.out" 2>&1 || { echo "BENCH-ERROR flood: $(cat "$OUT/flood.out")"; exit 1; }
+	synflood "$FLOWS" 2000 || { echo "BENCH-ERROR flood: $(cat "$OUT/flood.out")"; exit 1; }
 	sed -n 's/.*elapsed_s=\([0-9.]*\).*/\1/p' "$OUT/flood.out"
 }
 
@@ -107,23 +89,23 @@ slab_bytes() {
 flows_round() {
 	local r=$1 p0 el p1 m0 m1 n sl0 sl1
 	module off
-	m0=$(mem_used)
+	m0=$(kernel_mem_used)
 	p0=$(fwd_packets)
 	el=$(flood)
 	p1=$(fwd_packets)
 	sleep 1
-	m1=$(mem_used)
+	m1=$(kernel_mem_used)
 	echo "BENCH flows variant=baseline round=$r forwarded=$((p1 - p0)) elapsed_s=$el" \
 	     "mem_delta=$((m1 - m0))"
 	module on
 	gw_set mode monitor ports 102 max-flows $((FLOWS * 2)) timeout 3600 full fail-open ||
 		{ echo "BENCH-ERROR set"; exit 1; }
-	m0=$(mem_used)
+	m0=$(kernel_mem_used)
 	sl0=$(slab_bytes)
 	el=$(flood)
 	sleep 1
 	n=$(stat gw flows_active)
-	m1=$(mem_used)
+	m1=$(kernel_mem_used)
 	sl1=$(slab_bytes)
 	echo "BENCH flows variant=module round=$r flows=$n elapsed_s=$el mem_delta=$((m1 - m0))" \
 	     "slab_delta=$((${sl1:-0} - ${sl0:-0}))"
@@ -143,7 +125,7 @@ if [[ ",$PARTS," == *",throughput,"* ]]; then
 	nft_rule off
 fi
 if [[ ",$PARTS," == *",flows,"* ]]; then
-	flood_setup
+	sink_prepare
 	for r in $(seq "$ROUNDS"); do
 		flows_round $r
 	done

@@ -165,3 +165,31 @@ dmesg_clean() {
 	fi
 	return 0
 }
+
+# SYN floods (suite.d/20-flood.sh and the flows benchmark) go from cl
+# through gw to an address on sv's link that nobody owns: a permanent
+# neighbour entry in gw, so nothing answers and no flow closes by itself.
+SYNFLOOD=$B/tpkt_synflood
+FLOOD_SINK=10.12.0.99
+
+sink_prepare() {
+	local mac
+	mac=$(ip netns exec sv cat /sys/class/net/s0/address)
+	ip netns exec gw ip neigh replace $FLOOD_SINK lladdr "$mac" dev g1 nud permanent
+	ip netns exec gw sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.g0.rp_filter=0
+}
+
+# synflood COUNT SPORT: SYNs to FLOOD_SINK:102 from COUNT distinct (address,
+# port) pairs starting at SPORT; tpkt_synflood's report in $OUT/flood.out
+synflood() {
+	ip netns exec cl "$SYNFLOOD" --dst $FLOOD_SINK:102 --count "$1" \
+		--naddr 250 --sport "$2" >"$OUT/flood.out" 2>&1
+}
+
+# kernel memory in use (bytes), page cache dropped
+kernel_mem_used() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 0.5
+	awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 } END { print (t - f) * 1024 }' /proc/meminfo
+}

@@ -8,27 +8,10 @@
 
 FLOOD_SYNS=200000
 FLOOD_CAP=10000
-FLOOD_SINK=10.12.0.99
-SYNFLOOD=$B/tpkt_synflood
 
-flood_prepare() {
-	local mac
-	mac=$(ip netns exec sv cat /sys/class/net/s0/address)
-	ip netns exec gw ip neigh replace $FLOOD_SINK lladdr "$mac" dev g1 nud permanent
-	ip netns exec gw sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.g0.rp_filter=0
-}
-
-# kernel memory in use (bytes), page cache dropped
-flood_mem() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 } END { print (t - f) * 1024 }' /proc/meminfo
-}
-
-# flood_run SPORT: the whole flood in the background; FLOOD_PID
+# flood_start SPORT: the whole flood in the background; FLOOD_PID
 flood_start() {
-	ip netns exec cl "$SYNFLOOD" --dst $FLOOD_SINK:102 --count $FLOOD_SYNS \
-		--naddr 250 --sport "$1" >"$OUT/flood.out" 2>&1 &
+	synflood $FLOOD_SYNS "$1" &
 	FLOOD_PID=$!
 }
 
@@ -49,13 +32,13 @@ flood_slab() {
 
 t_flood_cap() {
 	local ok=0 m0 m1 max=0 n s0 s1 s2
-	flood_prepare
+	sink_prepare
 	gw_set mode normalize pickup strict max-flows $FLOOD_CAP full fail-open timeout 600 ||
 		return 1
 	"$TPKTCTL" -n gw flows flush >/dev/null
 	"$TPKTCTL" -n gw stats reset >/dev/null
 	sleep 1
-	m0=$(flood_mem)
+	m0=$(kernel_mem_used)
 	s0=$(flood_slab)
 	flood_start 2000
 	# the table never holds more than the cap, sampled while it fills
@@ -67,7 +50,7 @@ t_flood_cap() {
 	wait $FLOOD_PID || { log "flood: $(cat "$OUT/flood.out")"; return 1; }
 	log "$(cat "$OUT/flood.out")"
 	sleep 0.5
-	m1=$(flood_mem)
+	m1=$(kernel_mem_used)
 	s1=$(flood_slab)
 	flood_counters
 	log "flows active $C_flows_active (max seen $max), created $C_flows_created," \
@@ -102,7 +85,7 @@ t_flood_cap() {
 # the table full
 flood_session() {
 	local full=$1
-	flood_prepare
+	sink_prepare
 	gw_set mode normalize pickup strict max-flows $FLOOD_CAP full "$full" timeout 600 ||
 		return 1
 	"$TPKTCTL" -n gw flows flush >/dev/null

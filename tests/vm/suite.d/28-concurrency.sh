@@ -11,13 +11,6 @@
 CONC_FLOWS=6
 CONC_CHANGES=${CONC_CHANGES:-1000}
 
-# kernel memory in use (bytes), page cache dropped
-conc_mem() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 } END { print (t - f) * 1024 }' /proc/meminfo
-}
-
 # conc_traffic SECONDS: CONC_FLOWS echoed bulk connections clc -> svc on
 # ports 1001.. ; pids in CONC_PIDS
 conc_traffic() {
@@ -60,7 +53,7 @@ conc_churn_start() {
 t_concurrency() {
 	local ok=0 m0 m1 t0 i mon
 	unload_module 2>/dev/null
-	m0=$(conc_mem)
+	m0=$(kernel_mem_used)
 	load_module || return 1
 	topo_up c || return 1
 	# the module sees the traffic's ports from the start; the churn
@@ -106,7 +99,7 @@ assert p["mode"] == mode and p["max_flows"] == 4 + n % 8, p' ||
 	log "flow and history slabs before unload: $(grep '^nf_tpkt' /proc/slabinfo |
 		awk '{ printf "%s %d/%d ", $1, $2, $3 }')"
 	unload_module || { log "rmmod failed"; ok=1; }
-	m1=$(conc_mem)
+	m1=$(kernel_mem_used)
 	log "kernel memory after unload: $(((m1 - m0) >> 10)) KiB more than before loading" \
 	    "(namespaces are torn down asynchronously)"
 	# Unloading destroys the module's caches; one with an object still
