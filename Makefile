@@ -24,6 +24,10 @@ CFLAGS     ?= -O2 -g
 SAN        := -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
+# The release, kept only in VERSION: tpktctl --version, the module's
+# MODULE_VERSION, the DKMS package.
+NF_TPKT_VERSION := $(shell cat VERSION)
+CPPFLAGS   += -DNF_TPKT_VERSION='"$(NF_TPKT_VERSION)"'
 
 ENGINE_SRC := kmod/engine.c
 FEED_SRC   := tests/lib/feed.c
@@ -105,6 +109,7 @@ kbuild-one:
 	mkdir -p $$out; for f in $(KMOD_FILES); do ln -sf $(CURDIR)/$$f $$out/; done; \
 	echo "== nf_tpkt.ko for $$kver"; \
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$$out NF_TPKT_INC=$(CURDIR)/include \
+		NF_TPKT_VERSION=$(NF_TPKT_VERSION) \
 		W=1 $(SPARSE) modules 2>&1 | tee $$out/build.log; \
 	test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	if grep -E 'warning:|error:' $$out/build.log; then \

@@ -102,5 +102,6 @@ module_exit(nf_tpkt_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("nf_tpkt developers");
+MODULE_VERSION(NF_TPKT_VERSION);
 MODULE_DESCRIPTION("ISO-on-TCP (RFC 1006 TPKT / COTP) inspection and normalization");
 MODULE_ALIAS_GENL_FAMILY(NF_TPKT_GENL_NAME);

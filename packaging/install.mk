@@ -18,7 +18,7 @@
 # SIGN_KEY and SIGN_CERT (a MOK's private key and certificate) sign the
 # installed module for kernels that insist on signatures (Secure Boot).
 
-NF_TPKT_VERSION := $(shell cat VERSION)
+# NF_TPKT_VERSION: from VERSION, by the top-level Makefile
 
 PREFIX         ?= /usr/local
 SBINDIR        ?= $(PREFIX)/sbin
@@ -136,6 +136,7 @@ define pkg_dkms_src
 	$(INSTALL) -d $(DESTDIR)$(DKMS_SRC)/kmod
 	$(INSTALL) -m 0644 $(KMOD_FILES) $(DESTDIR)$(DKMS_SRC)/kmod/
 	cp -R include $(DESTDIR)$(DKMS_SRC)/
+	$(INSTALL) -m 0644 VERSION $(DESTDIR)$(DKMS_SRC)/
 	$(PKG_SUB) packaging/dkms.conf.in >$(DESTDIR)$(DKMS_SRC)/dkms.conf
 	chmod -R u=rwX,go=rX $(DESTDIR)$(DKMS_SRC)
 endef

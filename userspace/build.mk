@@ -38,7 +38,7 @@ check-unit: check-userspace
 
 tpktctl: $(BUILD)/tpktctl
 
-$(BUILD)/tpktctl: $(USERSPACE_SRC) $(TPKTCTL_KSRC) $(USERSPACE_HDR)
+$(BUILD)/tpktctl: $(USERSPACE_SRC) $(TPKTCTL_KSRC) $(USERSPACE_HDR) VERSION
 	@mkdir -p $(dir $@)
 	$(TPKTCTL_BUILD) -o $@ $(USERSPACE_SRC) $(TPKTCTL_KSRC) \
 		$(TPKTCTL_PKG_LIBS)

@@ -17,7 +17,6 @@
 #include "verbs.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define TPKTCTL_VERSION "0.1"
 
 /* Gets the words after the verb; returns an exit code (util.h). */
 typedef int verb_fn(const struct tpktctl_opts *o, int argc, char **argv);
@@ -153,7 +152,7 @@ int main(int argc, char **argv)
 			else
 				batch = argv[++i];
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("tpktctl %s\n", TPKTCTL_VERSION);
+			printf("tpktctl %s\n", NF_TPKT_VERSION);
 			return TPKTCTL_EXIT_OK;
 		} else if (is_help(a)) {
 			usage(stdout);

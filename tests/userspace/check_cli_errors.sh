@@ -49,5 +49,6 @@ expect batch-empty 0 '' -- batch "$tmp/empty.conf"
 printf 'set mode normalize\nstats reset\n' >"$tmp/good.conf"
 expect batch-valid-not-loaded 1 'nf_tpkt is not loaded' -- batch "$tmp/good.conf"
 expect help-set 0 'set' -- set --help
+expect version 0 "^tpktctl $(cat "$(dirname "$0")/../../VERSION")\$" -- --version
 
 finish "cli errors"

@@ -266,9 +266,10 @@ d=$tmp/dkms
 mk "$d" dkms-src >/dev/null 2>&1
 src=$d/usr/src/nf_tpkt-$VERSION
 want=$( (cd "$TOP" && ls kmod/*.c kmod/*.h kmod/Kbuild; find include ! -type d;
-	echo dkms.conf) | LC_ALL=C sort)
+	echo dkms.conf; echo VERSION) | LC_ALL=C sort)
 same dkms-tree "$want" "$(files "$src")"
 check dkms-include-same diff -r "$TOP/include" "$src/include"
+check dkms-version-same cmp -s "$TOP/VERSION" "$src/VERSION"
 check dkms-conf-syntax bash -n "$src/dkms.conf"
 conf=$(kernel_source_dir=/KSRC dkms_tree=/TREE bash -c '. "$1"
 	echo "$PACKAGE_NAME $PACKAGE_VERSION ${BUILT_MODULE_NAME[0]} ${BUILT_MODULE_LOCATION[0]} $AUTOINSTALL"

@@ -269,6 +269,9 @@ t_dkms() {
 	esac
 	modprobe nf_tpkt || ok=1
 	loaded_from "$ko" || ok=1
+	# DKMS's make passes no version: Kbuild reads the tree's VERSION
+	[ "$(cat /sys/module/nf_tpkt/version 2>&1)" = "$ver" ] ||
+		{ log "module version: $(cat /sys/module/nf_tpkt/version 2>&1)"; ok=1; }
 	"$TPKTCTL" show >"$OUT/dkms-show.out" 2>&1 || { cat "$OUT/dkms-show.out"; ok=1; }
 	modprobe -r nf_tpkt || ok=1
 	make -C "$INST_SRC" uninstall-dkms >>"$OUT/dkms.log" 2>&1 || ok=1
