@@ -28,7 +28,7 @@ static int __net_init nf_tpkt_net_init(struct net *net)
 	err = nf_tpkt_flows_init(tn);
 	if (err)
 		goto free_stats;
-	p = nf_tpkt_policy_default();
+	p = nf_tpkt_policy_default(net);
 	err = -ENOMEM;
 	if (!p)
 		goto free_flows;

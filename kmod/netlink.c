@@ -260,8 +260,17 @@ static int set_policy(struct sk_buff *skb, struct genl_info *info)
 			goto free;
 		}
 	}
-	if (a[NF_TPKT_A_POLICY_MAX_FLOWS])
+	if (a[NF_TPKT_A_POLICY_MAX_FLOWS]) {
 		p->max_flows = nla_get_u32(a[NF_TPKT_A_POLICY_MAX_FLOWS]);
+		/* GENL_UNS_ADMIN_PERM let a user namespace's root this far */
+		if (p->max_flows > nf_tpkt_userns_max_flows &&
+		    !netlink_capable(skb, CAP_NET_ADMIN)) {
+			NL_SET_ERR_MSG_ATTR(extack, a[NF_TPKT_A_POLICY_MAX_FLOWS],
+					    "max-flows above nf_tpkt.userns_max_flows needs CAP_NET_ADMIN in the initial user namespace");
+			err = -EPERM;
+			goto free;
+		}
+	}
 	if (a[NF_TPKT_A_POLICY_TIMEOUT])
 		p->timeout = nla_get_u32(a[NF_TPKT_A_POLICY_TIMEOUT]);
 	if (a[NF_TPKT_A_POLICY_FULL])
@@ -324,7 +333,7 @@ static int get_stats(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	if (reset && !netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NF_TPKT_A_STATS_RESET],
-				    "resetting counters needs CAP_NET_ADMIN");
+				    "resetting counters needs CAP_NET_ADMIN in the user namespace that owns this network namespace");
 		return -EPERM;
 	}
 	sum = kzalloc(sizeof(*sum), GFP_KERNEL);

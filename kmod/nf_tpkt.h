@@ -101,6 +101,7 @@ struct nf_tpkt_net {
 
 extern unsigned int nf_tpkt_net_id;
 extern unsigned int nf_tpkt_hist_entries;
+extern unsigned int nf_tpkt_userns_max_flows;
 
 static inline struct nf_tpkt_net *nf_tpkt_pernet(struct net *net)
 {
@@ -108,7 +109,7 @@ static inline struct nf_tpkt_net *nf_tpkt_pernet(struct net *net)
 }
 
 /* policy.c */
-struct nf_tpkt_policy *nf_tpkt_policy_default(void);
+struct nf_tpkt_policy *nf_tpkt_policy_default(const struct net *net);
 void nf_tpkt_policy_finish(struct nf_tpkt_policy *p);
 int nf_tpkt_policy_params_check(void);
 int nf_tpkt_policy_apply(struct nf_tpkt_net *tn, struct nf_tpkt_policy *p,

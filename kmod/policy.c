@@ -47,6 +47,16 @@ static unsigned int event_rate = 100;
 module_param(event_rate, uint, 0444);
 MODULE_PARM_DESC(event_rate, "events per second per namespace (100)");
 
+/*
+ * Flows cost kernel memory that no memory cgroup is charged for, so a
+ * namespace owned by an unprivileged user namespace may not ask for more
+ * than this: it starts with at most this many, and only CAP_NET_ADMIN in
+ * the initial user namespace can set more.
+ */
+unsigned int nf_tpkt_userns_max_flows = 65536;
+module_param_named(userns_max_flows, nf_tpkt_userns_max_flows, uint, 0444);
+MODULE_PARM_DESC(userns_max_flows, "most flows a user namespace's network namespace may track without CAP_NET_ADMIN in the initial user namespace (65536)");
+
 unsigned int nf_tpkt_hist_entries = 256;
 module_param_named(hist_entries, nf_tpkt_hist_entries, uint, 0444);
 MODULE_PARM_DESC(hist_entries, "fixed bytes remembered per direction for retransmissions (256)");
@@ -163,10 +173,16 @@ int nf_tpkt_policy_params_check(void)
 		pr_err("nf_tpkt: hist_entries must be 1..4096\n");
 		err = -EINVAL;
 	}
+	if (!err && (!nf_tpkt_userns_max_flows ||
+		     nf_tpkt_userns_max_flows > NF_TPKT_MAX_FLOWS_LIMIT)) {
+		pr_err("nf_tpkt: userns_max_flows must be 1..%u\n",
+		       NF_TPKT_MAX_FLOWS_LIMIT);
+		err = -EINVAL;
+	}
 	return err;
 }
 
-struct nf_tpkt_policy *nf_tpkt_policy_default(void)
+struct nf_tpkt_policy *nf_tpkt_policy_default(const struct net *net)
 {
 	struct nf_tpkt_policy *p = kzalloc(sizeof(*p), GFP_KERNEL);
 
@@ -174,6 +190,8 @@ struct nf_tpkt_policy *nf_tpkt_policy_default(void)
 		kfree(p);
 		return NULL;
 	}
+	if (p && net->user_ns != &init_user_ns)
+		p->max_flows = min(p->max_flows, nf_tpkt_userns_max_flows);
 	return p;
 }
 

@@ -200,10 +200,13 @@ void tnl_perror(const struct tnl *t, const char *what)
 {
 	const char *more = t->extack[0] ? t->extack : NULL;
 
-	if (t->err == -EPERM || t->err == -EACCES)
+	/* the module says which right is missing; genetlink's check does not */
+	if ((t->err == -EPERM || t->err == -EACCES) && more)
+		tpktctl_err("%s: permission denied: %s", what, more);
+	else if (t->err == -EPERM || t->err == -EACCES)
 		tpktctl_err("%s: permission denied: needs CAP_NET_ADMIN in the "
-			    "user namespace that owns this network namespace%s%s",
-			    what, more ? ": " : "", more ? more : "");
+			    "user namespace that owns this network namespace",
+			    what);
 	else if (more)
 		tpktctl_err("%s: %s (%s)", what, more, strerror(-t->err));
 	else

@@ -60,6 +60,9 @@
  *         NF_TPKT_MAX_PORT_RANGES ranges.  Replaces the whole set.
  *     NF_TPKT_A_POLICY_HOOKS: NLA_U32, NF_TPKT_HOOK_* bits, at least one.
  *     NF_TPKT_A_POLICY_MAX_FLOWS: NLA_U32, 1..NF_TPKT_MAX_FLOWS_LIMIT.
+ *         Above the module parameter userns_max_flows (65536) only with
+ *         CAP_NET_ADMIN in the initial user namespace, else -EPERM; a
+ *         namespace owned by another user namespace starts at most there.
  *     NF_TPKT_A_POLICY_TIMEOUT: NLA_U32, idle timeout in seconds, 1..86400.
  *     NF_TPKT_A_POLICY_FULL: NLA_U8, enum nf_tpkt_full.
  *     NF_TPKT_A_POLICY_PICKUP: NLA_U8, enum nf_tpkt_pickup.

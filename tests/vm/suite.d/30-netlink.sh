@@ -90,7 +90,7 @@ t_netlink_userns() {
 	# -- what tpktctl says about it
 	as_user_expect "set" 1 "tpktctl: set: $PERM_MSG" "$TPKTCTL" set mode off || ok=1
 	as_user_expect "stats reset" 1 \
-		"tpktctl: stats reset: $PERM_MSG: resetting counters needs CAP_NET_ADMIN" \
+		"tpktctl: stats reset: $PERM_MSG" \
 		"$TPKTCTL" stats reset || ok=1
 	as_user_expect "flows flush" 1 "tpktctl: flows flush: $PERM_MSG" \
 		"$TPKTCTL" flows flush || ok=1
@@ -153,4 +153,43 @@ print(a["mode"], b["mode"], b["ports"], b["event_rate"])' "$out" 2>&1)
 	return $ok
 }
 
-ALL_TESTS+=(netlink_hostile netlink_userns)
+# A user namespace's network namespace cannot take more flow memory than
+# userns_max_flows: it starts there at most and its root cannot raise
+# max-flows above it; the host's root can.  The module is reloaded with a
+# small cap (and with defaults at the end).
+t_netlink_userns_cap() {
+	local ok=0 out rc pid got
+	unload_module && load_module userns_max_flows=1000 max_flows=5000 ||
+		{ log "reload with userns_max_flows=1000 failed"; load_module; return 1; }
+	got=$(policy_of | python3 -c 'import json, sys; print(json.load(sys.stdin)["max_flows"])')
+	[ "$got" = 5000 ] || { log "host namespace max-flows $got, want 5000"; ok=1; }
+
+	out=$("${AS_USER[@]}" unshare --user --map-root-user --net sh -c '
+		"$1" -j show | tr -d " \n" | grep -o "\"max_flows\":[0-9]*"
+		"$1" set max-flows 1001; echo "rc $?"
+		"$1" set max-flows 1000 && echo "1000 taken"
+		"$1" set max-flows 10 && echo "10 taken"' sh "$TPKTCTL" 2>&1)
+	want='"max_flows":1000
+tpktctl: set: permission denied: max-flows above nf_tpkt.userns_max_flows needs CAP_NET_ADMIN in the initial user namespace
+rc 1
+1000 taken
+10 taken'
+	[ "$out" = "$want" ] || { log "user namespace's root: [$out], want [$want]"; ok=1; }
+
+	# the host's root, in that namespace, may go above
+	"${AS_USER[@]}" unshare --user --map-root-user --net sleep 60 &
+	pid=$!
+	sleep 1
+	out=$(nsenter --net=/proc/$pid/ns/net "$TPKTCTL" set max-flows 100000 2>&1) ||
+		{ log "host root in the user namespace's netns: $out"; ok=1; }
+	got=$(nsenter --net=/proc/$pid/ns/net "$TPKTCTL" -j show |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["policy"]["max_flows"])')
+	[ "$got" = 100000 ] || { log "after the host's set: max-flows $got"; ok=1; }
+	kill $pid
+	wait $pid 2>/dev/null
+
+	unload_module && load_module || { log "reload with defaults failed"; ok=1; }
+	return $ok
+}
+
+ALL_TESTS+=(netlink_hostile netlink_userns netlink_userns_cap)
