@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install everything nf_tpkt needs to build and test, idempotently.
 #
-#   scripts/deps.sh [unit|all]
+#   scripts/deps.sh [unit|all|debug]
 #
 # "unit" installs what the engine, tpktctl and the unit tests need; "all"
-# (default) adds kernels, headers, QEMU and virtme-ng for the VM suite.
+# (default) adds kernels, headers, QEMU and virtme-ng for the VM suite;
+# "debug" adds what scripts/debug-kernel.sh needs to build a kernel.
 #
 # virtme-ng is not in bookworm, and the second kernel series lives in
 # bookworm-backports.  Both are fetched through a private apt state
@@ -207,3 +208,5 @@ apt_install "${vm_pkgs[@]}"
 install_virtme_ng
 install_backports_kernel
 install_snap7
+[ "$what" = debug ] || exit 0
+apt_install linux-source-6.1 flex bison libssl-dev rsync

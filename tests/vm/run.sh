@@ -5,6 +5,11 @@
 # in that one boot.
 #
 #   tests/vm/run.sh KVER [SUITE-ARGS...]
+#   tests/vm/run.sh KERNEL-TREE [SUITE-ARGS...]
+#
+# KVER boots /boot/vmlinuz-KVER; a kernel build tree (make check-debug's)
+# boots its bzImage, with its modules as /lib/modules/KVER.  VM_MEMORY and
+# VM_TIMEOUT (seconds) size the guest for slow debug kernels.
 #
 # The guest sees this machine's root file system read-only, so the module,
 # tpktctl and the peers built under build/ are used as they are.  The run
@@ -12,10 +17,17 @@
 # tally, and on a kernel log with any warning (checked inside the guest).
 set -uo pipefail
 
-KVER=${1:?usage: run.sh KVER [suite args]}
+KVER=${1:?usage: run.sh KVER|KERNEL-TREE [suite args]}
 shift
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-VMLINUZ=/boot/vmlinuz-$KVER
+if [ -d "$KVER" ]; then
+	VMLINUZ=$KVER
+	BOOT_IMAGE=$KVER/arch/x86/boot/bzImage
+	KVER=$(cat "$KVER/include/config/kernel.release") || exit 1
+else
+	VMLINUZ=/boot/vmlinuz-$KVER
+	BOOT_IMAGE=$VMLINUZ
+fi
 # VM_TAG names a run, so that runs of different test sets keep their own
 # log and guest files
 LOG=$ROOT/build/vm-$KVER${VM_TAG:+-$VM_TAG}.log
@@ -23,7 +35,7 @@ LOG=$ROOT/build/vm-$KVER${VM_TAG:+-$VM_TAG}.log
 for need in vng qemu-system-x86_64; do
 	command -v $need >/dev/null || { echo "run.sh: $need missing: run make deps" >&2; exit 1; }
 done
-[ -r "$VMLINUZ" ] || { echo "run.sh: no $VMLINUZ: run make deps" >&2; exit 1; }
+[ -r "$BOOT_IMAGE" ] || { echo "run.sh: no $BOOT_IMAGE: run make deps" >&2; exit 1; }
 for f in build/tpktctl build/tpkt_peer "build/kmod-$KVER/nf_tpkt.ko"; do
 	[ -e "$ROOT/$f" ] || { echo "run.sh: $f not built" >&2; exit 1; }
 done
@@ -37,7 +49,8 @@ mkdir -p "$OUTDIR"
 echo "== VM suite on $KVER (log: $LOG, guest files: $OUTDIR)"
 start=$(date +%s)
 # 2 vCPUs so both directions of a flow can really run at once
-timeout 1500 vng --run "$VMLINUZ" --disable-kvm --cpus 2 --memory 1536M \
+timeout "${VM_TIMEOUT:-1500}" vng --run "$VMLINUZ" --disable-kvm --cpus 2 \
+	--memory "${VM_MEMORY:-1536M}" \
 	--user root --rwdir "/tmp/nf_tpkt-out=$OUTDIR" -- \
 	env ROOT="$ROOT" OUT=/tmp/nf_tpkt-out bash "$ROOT/tests/vm/suite.sh" "$@" 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}

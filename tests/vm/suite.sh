@@ -590,10 +590,22 @@ for f in "$ROOT"/tests/vm/suite.d/*.sh; do
 	[ -e "$f" ] || continue
 	. "$f"
 done
+# suite.sh [TEST...] runs those; suite.sh --except A,B all the others
+EXCEPT=
+if [ "${1:-}" = --except ]; then
+	EXCEPT=,$2,
+	shift 2
+fi
 TESTS=("$@")
-[ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL_TESTS[@]}")
+if [ ${#TESTS[@]} -eq 0 ]; then
+	for t in "${ALL_TESTS[@]}"; do
+		[[ $EXCEPT == *",$t,"* ]] || TESTS+=("$t")
+	done
+fi
+[ -z "$EXCEPT" ] || echo "not in this run:$(tr , " " <<<"${EXCEPT%,}")"
 
 echo "kernel $(uname -r), $(nproc) CPUs"
+kmemleak_start
 topo_up
 for t in "${TESTS[@]}"; do
 	if [ "$t" = not_loaded ]; then
@@ -618,6 +630,9 @@ lsmod | grep -q '^nf_tpkt' && { unload_module || fail "final unload"; }
 sleep 1
 
 if dmesg_clean; then pass "kernel log clean"; else fail "kernel log clean"; fi
+if [ -w "$KMEMLEAK" ]; then
+	if kmemleak_clean; then pass "kmemleak clean"; else fail "kmemleak clean"; fi
+fi
 echo "$PASSED passed, $FAILED failed"
 [ $FAILED -eq 0 ] && echo VM-SUITE-OK
 exit $((FAILED > 0))

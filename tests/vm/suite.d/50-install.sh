@@ -29,7 +29,8 @@ INST_FILES=("$INST_CTL" "$INST_UNIT" "$INST_RULES" "$INST_KO"
 # unloaded, and the tree copied.
 inst_prepare() {
 	local d f
-	for d in /usr/local/sbin /etc /lib/modules/"$(uname -r)" /usr/src /var/lib; do
+	# (/lib/modules/KVER need not be: inst_modtree mounts a tree over it)
+	for d in /usr/local/sbin /etc /usr/src /var/lib; do
 		touch "$d/.nf_tpkt-w" 2>/dev/null && rm -f "$d/.nf_tpkt-w" ||
 			{ log "$d is not writable in the guest (virtme-ng overlays)"; return 1; }
 	done
