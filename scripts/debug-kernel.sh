@@ -7,7 +7,7 @@
 #
 # The tree is cached outside the checkout, under /opt (which the VM guests
 # see, so /lib/modules/KVER/build resolves there too).  It is rebuilt when
-# the source package or debug.config changes.  A build takes about 25
+# the source package or debug.config changes.  A build takes about 15
 # minutes of both cores here; a cached tree, no time at all.
 set -euo pipefail
 
