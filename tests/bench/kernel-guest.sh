@@ -54,12 +54,23 @@ run_variant() {
 	normalize_fix_every_pdu) module on; gw_set mode normalize ports 102; res="--reserved all=0x11" ;;
 	nft_payload_rule) module off; nft_rule on; res="--reserved all=0x11" ;;
 	esac
+	lsmod | grep -q '^nf_tpkt' && "$TPKTCTL" -n gw stats reset >/dev/null
 	server_start --no-data-check --timeout 30 || { echo "BENCH-ERROR $v server"; return; }
-	ip netns exec cl timeout 60 "$PEER" --connect "$SV4:102" --bulk "$SECONDS_PER_RUN" \
-		--pdu-size $PDU --batch 16 --no-data-check --timeout 30 $res \
-		>"$OUT/client.out" 2>&1
+	# PARTS=profile: the whole guest sampled (cpu-clock: TCG has no PMU)
+	# from the client's start to its end
+	local perf=()
+	[ -z "${PROFILE:-}" ] ||
+		perf=(perf record -q -a -g -e cpu-clock -F 1999 -o "$OUT/perf-$v.data" --)
+	"${perf[@]}" ip netns exec cl timeout 60 "$PEER" --connect "$SV4:102" \
+		--bulk "$SECONDS_PER_RUN" --pdu-size $PDU --batch 16 --no-data-check \
+		--timeout 30 $res >"$OUT/client.out" 2>&1
 	wait "$SERVER_PID"
-	echo "BENCH variant=$v round=$r mbps=$(result "$OUT/server.out" mbps)" \
+	# what the module did to the stream: segments ahead of a gap (dropped
+	# in normalize mode, ooo drop), retransmissions seen
+	local mod="ooo=- drops=- rexmits=-"
+	lsmod | grep -q '^nf_tpkt' &&
+		mod="ooo=$(stat gw ooo) drops=$(stat gw drops) rexmits=$(stat gw rexmits)"
+	echo "BENCH variant=$v round=$r mbps=$(result "$OUT/server.out" mbps) $mod" \
 	     "tpkts=$(result "$OUT/server.out" tpkts)" \
 	     "nonzero=$(result "$OUT/server.out" reserved_nonzero)" \
 	     "digest=$(result "$OUT/server.out" digest)" \
@@ -122,6 +133,21 @@ if [[ ",$PARTS," == *",throughput,"* ]]; then
 			run_variant $v $r
 		done
 	done
+	nft_rule off
+fi
+if [[ ",$PARTS," == *",profile,"* ]]; then
+	# where each variant's time goes: self time by symbol, and what calls
+	# the module's hooks (Documentation/performance.rst)
+	PROFILE=1
+	for v in "${VARIANTS[@]}"; do
+		run_variant $v profile
+		perf report -i "$OUT/perf-$v.data" --no-children --sort sym --stdio \
+			--percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' |
+			grep -v '^ *[|-]' | sed "s/^/BENCH-PROFILE $v /"
+		perf report -i "$OUT/perf-$v.data" --no-children --sort dso --stdio \
+			--percent-limit 0.5 2>/dev/null | grep '%' | sed "s/^/BENCH-PROFILE-DSO $v /"
+	done
+	PROFILE=
 	nft_rule off
 fi
 if [[ ",$PARTS," == *",flows,"* ]]; then

@@ -10,7 +10,10 @@ LOG=$ROOT/build/bench/kernel-$KVER.log
 mkdir -p "$ROOT/build/bench"
 timeout 1800 vng --run "/boot/vmlinuz-$KVER" --disable-kvm --cpus 2 --memory 1536M \
 	--user root -- env ROOT="$ROOT" ROUNDS="${ROUNDS:-7}" PARTS="${PARTS:-throughput,flows}" \
-	bash "$ROOT/tests/bench/kernel-guest.sh" 2>&1 | tee "$LOG" | grep -E '^BENCH'
+	bash "$ROOT/tests/bench/kernel-guest.sh" 2>&1 | tee "$LOG" | grep -E '^BENCH' |
+	grep -v '^BENCH-PROFILE'
+grep '^BENCH-PROFILE' "$LOG" | sed 's/^BENCH-PROFILE[-A-Z]* //' >"$ROOT/build/bench/profile-$KVER.txt"
+[ -s "$ROOT/build/bench/profile-$KVER.txt" ] && echo "profile: build/bench/profile-$KVER.txt"
 grep -q '^BENCH-DONE' "$LOG" || { echo "kernel bench: guest failed, see $LOG" >&2; exit 1; }
 python3 - "$LOG" "$ROOT/build/bench/results.json" "$KVER" <<'PY'
 import json, os, statistics, sys
@@ -20,6 +23,8 @@ for line in open(log):
     if not line.startswith("BENCH variant="):
         continue
     kv = dict(f.split("=", 1) for f in line.split()[1:])
+    if kv["round"] == "profile":
+        continue    # slowed down by perf: not a figure
     runs.setdefault(kv["variant"], []).append(kv)
 res = json.load(open(out)) if os.path.exists(out) else {}
 base = statistics.median(float(r["mbps"]) for r in runs["baseline"]) if runs else 0
@@ -32,6 +37,10 @@ for v, rs in runs.items():
     res["kernel.%s.mbps_max" % v] = max(m)
     res["kernel.%s.ratio" % v] = round(med / base, 3)
     line = "%-26s %10.1f %10.1f %10.1f %8.3f" % (v, med, min(m), max(m), med / base)
+    if rs[0].get("drops", "-") != "-":
+        # segments the module dropped (ooo drop) or saw again, all rounds
+        for k in ("drops", "ooo", "rexmits"):
+            res["kernel.%s.%s_total" % (v, k)] = sum(int(r[k]) for r in rs)
     if v in ("normalize_fix_every_pdu", "nft_payload_rule"):
         tp = sum(int(r["tpkts"]) for r in rs)
         nz = sum(int(r["nonzero"]) for r in rs)
@@ -39,6 +48,9 @@ for v, rs in runs.items():
         res["kernel.%s.fixed_fraction" % v] = round(1 - nz / tp, 4) if tp else 0
         res["kernel.%s.payload_intact" % v] = intact
         line += " %8.4f %8s" % (1 - nz / tp if tp else 0, intact)
+    if rs[0].get("drops", "-") != "-":
+        line += "   drops %d ooo %d rexmits %d" % tuple(
+            res["kernel.%s.%s_total" % (v, k)] for k in ("drops", "ooo", "rexmits"))
     print(line)
 # flow table: memory per flow from the kernel's memory use with caches
 # dropped, before and after FLOWS flows; setup rate against the packet
