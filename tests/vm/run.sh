@@ -48,8 +48,10 @@ mkdir -p "$OUTDIR"
 
 echo "== VM suite on $KVER (log: $LOG, guest files: $OUTDIR)"
 start=$(date +%s)
-# 2 vCPUs so both directions of a flow can really run at once
-timeout "${VM_TIMEOUT:-1500}" vng --run "$VMLINUZ" --disable-kvm --cpus 2 \
+# 2 vCPUs so both directions of a flow can really run at once; --verbose
+# puts the guest kernel's console in the log, so that a guest that dies
+# (panic=-1 reboots, and QEMU exits) leaves its last words there
+timeout "${VM_TIMEOUT:-1500}" vng --run "$VMLINUZ" --disable-kvm --cpus 2 --verbose \
 	--memory "${VM_MEMORY:-1536M}" \
 	--user root --rwdir "/tmp/nf_tpkt-out=$OUTDIR" -- \
 	env ROOT="$ROOT" OUT=/tmp/nf_tpkt-out bash "$ROOT/tests/vm/suite.sh" "$@" 2>&1 | tee "$LOG"
