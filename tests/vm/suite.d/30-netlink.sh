@@ -158,7 +158,7 @@ print(a["mode"], b["mode"], b["ports"], b["event_rate"])' "$out" 2>&1)
 # max-flows above it; the host's root can.  The module is reloaded with a
 # small cap (and with defaults at the end).
 t_netlink_userns_cap() {
-	local ok=0 out rc pid got
+	local ok=0 out pid got
 	unload_module && load_module userns_max_flows=1000 max_flows=5000 ||
 		{ log "reload with userns_max_flows=1000 failed"; load_module; return 1; }
 	got=$(policy_of | python3 -c 'import json, sys; print(json.load(sys.stdin)["max_flows"])')
