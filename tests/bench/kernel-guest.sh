@@ -18,9 +18,9 @@ VARIANTS=(baseline loaded_other_port monitor normalize_clean
 
 module() {
 	if [ "$1" = on ]; then
-		lsmod | grep -q '^nf_tpkt' || load_module
+		module_loaded || load_module
 	else
-		lsmod | grep -q '^nf_tpkt' && unload_module
+		module_loaded && unload_module
 	fi
 	return 0
 }
@@ -54,7 +54,7 @@ run_variant() {
 	normalize_fix_every_pdu) module on; gw_set mode normalize ports 102; res="--reserved all=0x11" ;;
 	nft_payload_rule) module off; nft_rule on; res="--reserved all=0x11" ;;
 	esac
-	lsmod | grep -q '^nf_tpkt' && "$TPKTCTL" -n gw stats reset >/dev/null
+	module_loaded && "$TPKTCTL" -n gw stats reset >/dev/null
 	server_start --no-data-check --timeout 30 || { echo "BENCH-ERROR $v server"; return; }
 	# PARTS=profile: the whole guest sampled (cpu-clock: TCG has no PMU)
 	# from the client's start to its end
@@ -68,7 +68,7 @@ run_variant() {
 	# what the module did to the stream: segments ahead of a gap (dropped
 	# in normalize mode, ooo drop), retransmissions seen
 	local mod="ooo=- drops=- rexmits=-"
-	lsmod | grep -q '^nf_tpkt' &&
+	module_loaded &&
 		mod="ooo=$(stat gw ooo) drops=$(stat gw drops) rexmits=$(stat gw rexmits)"
 	echo "BENCH variant=$v round=$r mbps=$(result "$OUT/server.out" mbps) $mod" \
 	     "tpkts=$(result "$OUT/server.out" tpkts)" \

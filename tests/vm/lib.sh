@@ -95,6 +95,8 @@ unload_module() {
 	rmmod nf_tpkt
 }
 
+module_loaded() { [ -d /sys/module/nf_tpkt ]; }
+
 # gw_set WORDS...: policy of the gateway namespace.
 gw_set() { "$TPKTCTL" -n gw set "$@"; }
 

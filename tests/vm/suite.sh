@@ -613,7 +613,7 @@ for t in "${TESTS[@]}"; do
 		load_module || { fail load_module; break; }
 		continue
 	fi
-	[ "$t" = tools ] || lsmod | grep -q '^nf_tpkt' || load_module
+	[ "$t" = tools ] || module_loaded || load_module
 	start=$(date +%s)
 	if "t_$t"; then pass "$t"; else fail "$t"; fi
 	log "($(( $(date +%s) - start )) s)"
@@ -626,7 +626,7 @@ for t in "${TESTS[@]}"; do
 	fi
 done
 topo_down
-lsmod | grep -q '^nf_tpkt' && { unload_module || fail "final unload"; }
+module_loaded && { unload_module || fail "final unload"; }
 sleep 1
 
 if dmesg_clean; then pass "kernel log clean"; else fail "kernel log clean"; fi

@@ -41,7 +41,7 @@ inst_prepare() {
 		log "modprobe already finds $(modinfo -n nf_tpkt)"
 		return 1
 	fi
-	if lsmod | grep -q '^nf_tpkt'; then
+	if module_loaded; then
 		unload_module || return 1
 	fi
 	inst_modtree || return 1
@@ -86,7 +86,7 @@ inst_modtree() {
 # inst_cleanup: the guest as inst_prepare found it, whatever failed
 inst_cleanup() {
 	local f m
-	lsmod | grep -q '^nf_tpkt' && modprobe -r nf_tpkt
+	module_loaded && modprobe -r nf_tpkt
 	for f in "${INST_FILES[@]}"; do
 		[ -e "$f" ] || continue
 		log "cleaning up after a failure"
@@ -194,7 +194,7 @@ t_install() {
 	# systemctl restart: module options from modprobe.d, then the conf
 	echo "options nf_tpkt max_flows=1000 event_rate=7" >>/etc/modprobe.d/nf_tpkt.conf
 	unit_run Stop || ok=1
-	! lsmod | grep -q '^nf_tpkt' || { log "still loaded after ExecStop"; ok=1; }
+	! module_loaded || { log "still loaded after ExecStop"; ok=1; }
 	unit_run Start || ok=1
 	[ "$(cat /sys/module/nf_tpkt/parameters/max_flows)" = 1000 ] || ok=1
 	policy_is max_flows=1000 event_rate=7 mode=enforce timeout=300 || ok=1
