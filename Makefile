@@ -158,14 +158,8 @@ check-vm: vm-prereqs
 # The whole suite on the first kernel (Debian 12's); on the others all but
 # VM_LATER_EXCEPT: dkms compiles the module inside the guest, 2 to 3
 # minutes under TCG, and the host has built it for every kernel already.
-# unload_under_traffic: OPEN PROBLEM, not a pass.  On 6.12 under TCG a
-# sender's CPU hits "Oops: int3" in __ip_local_out (the LOCAL_OUT nf_hook
-# jump label that nf_defrag_ipv4's unregistration re-patches) about once
-# in six unloads under traffic; never seen on 6.1.  Excluded there until
-# it is known whether TCG or the kernel is at fault (make check-vm
-# KVER=6.12... VM_TESTS="unload_under_traffic ..." reproduces it).
 # VM_LATER_EXCEPT= runs everything everywhere.
-VM_LATER_EXCEPT ?= dkms,unload_under_traffic
+VM_LATER_EXCEPT ?= dkms
 
 check-vm-all: vm-prereqs modules-all
 	@test -n "$(VM_KVERS)" || { echo "no kernel to boot: run make deps" >&2; exit 1; }

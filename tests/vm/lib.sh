@@ -71,6 +71,27 @@ topo_up() {
 	ip netns exec gw$x sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
+# pin_hook_keys / unpin_hook_keys: an idle namespace "pin" holding an empty
+# nftables base chain on every IPv4 and IPv6 hook.  Under QEMU's TCG a guest
+# can die with "Oops: int3" when a netfilter hook's static key flips while
+# the other vCPU sends: reproduced on 6.12 with nf_tpkt never loaded, by
+# adding and deleting an nft output chain during a bulk transfer.  With the
+# keys held on, loading and unloading nf_tpkt under traffic tests nf_tpkt's
+# teardown, not the emulator's handling of kernel text patching.
+pin_hook_keys() {
+	local fam h
+	ip netns add pin || return 1
+	for fam in ip ip6; do
+		echo "table $fam pin {"
+		for h in prerouting input forward output postrouting; do
+			echo "chain $h { type filter hook $h priority 0; }"
+		done
+		echo "}"
+	done | ip netns exec pin nft -f -
+}
+
+unpin_hook_keys() { ip netns del pin 2>/dev/null; return 0; }
+
 topo_down() {
 	local x=${1:-} n
 	for n in cl gw sv; do ip netns del $n$x 2>/dev/null; done

@@ -606,6 +606,7 @@ fi
 
 echo "kernel $(uname -r), $(nproc) CPUs"
 kmemleak_start
+pin_hook_keys || fail pin_hook_keys
 topo_up
 for t in "${TESTS[@]}"; do
 	if [ "$t" = not_loaded ]; then
@@ -627,6 +628,7 @@ for t in "${TESTS[@]}"; do
 done
 topo_down
 module_loaded && { unload_module || fail "final unload"; }
+unpin_hook_keys
 sleep 1
 
 if dmesg_clean; then pass "kernel log clean"; else fail "kernel log clean"; fi
