@@ -68,8 +68,7 @@ run_variant() {
 	# what the module did to the stream: segments ahead of a gap (dropped
 	# in normalize mode, ooo drop), retransmissions seen
 	local mod="ooo=- drops=- rexmits=-"
-	module_loaded &&
-		mod="ooo=$(stat gw ooo) drops=$(stat gw drops) rexmits=$(stat gw rexmits)"
+	module_loaded && mod=$(stats_kv gw ooo drops rexmits)
 	echo "BENCH variant=$v round=$r mbps=$(result "$OUT/server.out" mbps) $mod" \
 	     "tpkts=$(result "$OUT/server.out" tpkts)" \
 	     "nonzero=$(result "$OUT/server.out" reserved_nonzero)" \

@@ -121,18 +121,23 @@ module_loaded() { [ -d /sys/module/nf_tpkt ]; }
 # gw_set WORDS...: policy of the gateway namespace.
 gw_set() { "$TPKTCTL" -n gw set "$@"; }
 
-# stat NS NAME: one counter (or anomaly class / TPDU type) from stats -j.
-stat() {
-	"$TPKTCTL" -n "$1" -j stats | python3 -c '
+# stat NS NAME: one counter (or anomaly class / TPDU type) from stats -j;
+# stats_kv NS NAME...: several, as NAME=VALUE words, from one call.
+stats_kv() {
+	local ns=$1
+	shift
+	"$TPKTCTL" -n "$ns" -j stats | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
-k = sys.argv[1]
-for part in ("counters", "anomalies", "tpdus"):
-    if k in s[part]:
-        print(s[part][k]); break
-else:
-    print(s.get(k, "missing"))' "$2"
+def get(k):
+    for part in ("counters", "anomalies", "tpdus"):
+        if k in s[part]:
+            return s[part][k]
+    return s.get(k, "missing")
+print(" ".join("%s=%s" % (k, get(k)) for k in sys.argv[1:]))' "$@"
 }
+
+stat() { stats_kv "$1" "$2" | sed 's/^[^=]*=//'; }
 
 # server_start [-x SUFFIX] ARGS...: a listening peer on port 102 in sv;
 # output in $OUT/server.out.

@@ -15,6 +15,11 @@ import json, sys
 print(json.dumps(json.load(sys.stdin)["policy"], sort_keys=True))'
 }
 
+# max_flows_of_show: max-flows from "tpktctl -j show" on stdin.
+max_flows_of_show() {
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["policy"]["max_flows"])'
+}
+
 # nl_hostile in the gateway namespace and in the initial one: every case
 # refused, the policy as it was, also as tpktctl sees it afterwards.
 t_netlink_hostile() {
@@ -161,7 +166,7 @@ t_netlink_userns_cap() {
 	local ok=0 out pid got
 	unload_module && load_module userns_max_flows=1000 max_flows=5000 ||
 		{ log "reload with userns_max_flows=1000 failed"; load_module; return 1; }
-	got=$(policy_of | python3 -c 'import json, sys; print(json.load(sys.stdin)["max_flows"])')
+	got=$("$TPKTCTL" -j show | max_flows_of_show)
 	[ "$got" = 5000 ] || { log "host namespace max-flows $got, want 5000"; ok=1; }
 
 	out=$("${AS_USER[@]}" unshare --user --map-root-user --net sh -c '
@@ -182,8 +187,7 @@ rc 1
 	sleep 1
 	out=$(nsenter --net=/proc/$pid/ns/net "$TPKTCTL" set max-flows 100000 2>&1) ||
 		{ log "host root in the user namespace's netns: $out"; ok=1; }
-	got=$(nsenter --net=/proc/$pid/ns/net "$TPKTCTL" -j show |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)["policy"]["max_flows"])')
+	got=$(nsenter --net=/proc/$pid/ns/net "$TPKTCTL" -j show | max_flows_of_show)
 	[ "$got" = 100000 ] || { log "after the host's set: max-flows $got"; ok=1; }
 	kill $pid
 	wait $pid 2>/dev/null
