@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * The only place where the stream engine meets its environment: fixed-width
- * types, ARRAY_SIZE and the string helpers it uses, from the kernel or libc.
+ * types, ARRAY_SIZE, noinline and the string helpers it uses, from the
+ * kernel or libc.
  */
 #ifndef _TPKT_PORT_H
 #define _TPKT_PORT_H
@@ -25,6 +26,9 @@ typedef int32_t s32;
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef noinline
+#define noinline	__attribute__((__noinline__))
 #endif
 #endif
 
