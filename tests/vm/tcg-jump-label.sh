@@ -8,7 +8,10 @@
 # -> 0 and text_poke_bp() rewrites the nf_hook() jump label) during bulk
 # TCP transfers from cl to sv.
 #
-# Seen on 6.12.95+deb12-amd64 under TCG after about 60 s; run it with
+# Under TCG here (QEMU 7.2, 2 vCPUs) 6.12.95+deb12-amd64 died after about
+# 60 s (fewer than 100 flips), while 6.1.0-56-amd64 survived 334 flips in
+# 300 s: whether 6.12's text patching or the emulator is at fault would
+# take KVM or hardware to tell.  Run it with
 #
 #   vng --run /boot/vmlinuz-KVER --disable-kvm --cpus 2 --verbose \
 #       --memory 1536M --user root -- \
