@@ -69,10 +69,12 @@ for v, rs in runs.items():
     res["kernel.%s.mbps_max" % v] = max(m)
     res["kernel.%s.ratio" % v] = round(med / base, 3)
     line = "%-26s %10.1f %10.1f %10.1f %8.3f" % (v, med, min(m), max(m), med / base)
+    mod = ""
     if rs[0].get("drops", "-") != "-":
         # segments the module dropped (ooo drop) or saw again, all rounds
         for k in ("drops", "ooo", "rexmits"):
             res["kernel.%s.%s_total" % (v, k)] = sum(int(r[k]) for r in rs)
+            mod += " %s %d" % (k, res["kernel.%s.%s_total" % (v, k)])
     if v in ("normalize_fix_every_pdu", "nft_payload_rule"):
         tp = sum(int(r["tpkts"]) for r in rs)
         nz = sum(int(r["nonzero"]) for r in rs)
@@ -80,10 +82,7 @@ for v, rs in runs.items():
         res["kernel.%s.fixed_fraction" % v] = round(1 - nz / tp, 4) if tp else 0
         res["kernel.%s.payload_intact" % v] = intact
         line += " %8.4f %8s" % (1 - nz / tp if tp else 0, intact)
-    if rs[0].get("drops", "-") != "-":
-        line += "   drops %d ooo %d rexmits %d" % tuple(
-            res["kernel.%s.%s_total" % (v, k)] for k in ("drops", "ooo", "rexmits"))
-    print(line)
+    print(line + ("  " + mod if mod else ""))
 # flow table: memory per flow from the kernel's memory use with caches
 # dropped, before and after FLOWS flows; setup rate against the packet
 # rate the gateway forwards the same flood at without the module
