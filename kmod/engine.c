@@ -126,7 +126,7 @@ static bool param_len_ok(u8 code, u8 len)
 	case 0xc6:	/* additional option selection */
 		return len == 1;
 	case 0xc3:	/* checksum */
-	case 0x85:	/* acknowledgement time */
+	case 0x85:	/* acknowledgment time */
 	case 0x87:	/* priority */
 	case 0x8b:	/* reassignment time */
 		return len == 2;
@@ -154,14 +154,13 @@ static void start_tpkt(struct tpkt_dir *d)
 	d->flags &= ~(DF_PENDING | DF_LI_BAD | DF_PREF);
 }
 
+/*
+ * Only a direction not synchronised yet is synchronised, so it has no
+ * edits in the flow's history.
+ */
 static noinline void sync_dir(struct tpkt_dir *d, u32 isn, u16 flags)
 {
-	struct tpkt_hist *h = d->hist;
-
 	memset(d, 0, sizeof(*d));
-	d->hist = h;
-	if (h)
-		h->count = 0;
 	d->isn = isn;
 	d->flags = DF_SYNCED | flags;
 	start_tpkt(d);
@@ -235,22 +234,25 @@ static void hist_forget(struct tpkt_dir *d, const struct tpkt_hist_ent *e)
 
 static void hist_push(struct run *r, u32 off, u8 val)
 {
-	struct tpkt_dir *d = r->d;
-	struct tpkt_hist *h = d->hist;
-	struct tpkt_hist_ent e = { .off = off, .val = val };
+	struct tpkt_flow *f = r->f;
+	struct tpkt_hist *h = f->hist;
+	struct tpkt_hist_ent e = { .off = off, .val = val, .dir = r->dirn };
 
 	if (!h && r->sink->hist_alloc) {
-		h = r->sink->hist_alloc(r->ctx, r->dirn);
-		d->hist = h;
+		h = r->sink->hist_alloc(r->ctx);
+		f->hist = h;
 	}
 	if (!h || !h->cap) {
-		hist_forget(d, &e);
+		hist_forget(r->d, &e);
 		return;
 	}
 	if (h->count == h->cap) {
+		const struct tpkt_hist_ent *old = &h->ent[h->head];
+		struct tpkt_dir *od = &f->dir[old->dir];
+
 		/* forgetting what the peer already has loses nothing */
-		if (!before(h->ent[h->head].off, d->acked))
-			hist_forget(d, &h->ent[h->head]);
+		if (!before(old->off, od->acked))
+			hist_forget(od, old);
 		h->head = (h->head + 1) % h->cap;
 		h->count--;
 	}
@@ -262,7 +264,7 @@ static void hist_push(struct run *r, u32 off, u8 val)
  * The peer acknowledged everything below stream offset @ack.  Its edits
  * stay in the history, so that a spurious retransmission still gets them,
  * but may now be overwritten without counting as a loss.  An
- * acknowledgement beyond the parse frontier means the peer has bytes this
+ * acknowledgment beyond the parse frontier means the peer has bytes this
  * engine never saw (they went by while it was not looking, e.g. with the
  * hooks unregistered): see gap().
  */
@@ -283,7 +285,7 @@ static void edit(struct run *r, u32 seg_off, u32 so, u8 val)
 static noinline void replay(struct run *r, u32 s, u32 m)
 {
 	struct tpkt_dir *d = r->d;
-	struct tpkt_hist *h = d->hist;
+	struct tpkt_hist *h = r->f->hist;
 	unsigned int i;
 
 	if ((d->flags & DF_LOST) && before(s, d->lost))
@@ -291,6 +293,9 @@ static noinline void replay(struct run *r, u32 s, u32 m)
 	for (i = 0; h && i < h->count; i++) {
 		const struct tpkt_hist_ent *e = &h->ent[(h->head + i) % h->cap];
 
+		if (e->dir != r->dirn)
+			continue;
+		/* a direction's entries are in stream order */
 		if (!before(e->off, m))
 			break;
 		if (!before(e->off, s)) {

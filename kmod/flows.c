@@ -49,7 +49,7 @@ void nf_tpkt_flows_cache_exit(void)
 	kmem_cache_destroy(flow_cache);
 }
 
-/* An edit history for one direction, on its first edit (packet path). */
+/* An edit history for a flow, on its first edit (packet path). */
 struct tpkt_hist *nf_tpkt_hist_alloc(void)
 {
 	struct tpkt_hist *h = kmem_cache_alloc(hist_cache, GFP_ATOMIC);
@@ -62,11 +62,9 @@ struct tpkt_hist *nf_tpkt_hist_alloc(void)
 static void flow_free_rcu(struct rcu_head *head)
 {
 	struct nf_tpkt_flow *f = container_of(head, struct nf_tpkt_flow, rcu);
-	unsigned int d;
 
-	for (d = 0; d < 2; d++)
-		if (f->eng.dir[d].hist)
-			kmem_cache_free(hist_cache, f->eng.dir[d].hist);
+	if (f->eng.hist)
+		kmem_cache_free(hist_cache, f->eng.hist);
 	kmem_cache_free(flow_cache, f);
 }
 

@@ -131,7 +131,7 @@ static void seg_anomaly(void *ctx, const struct tpkt_anomaly *a)
 		nf_tpkt_count(c->tn, NF_TPKT_CTR_EVENTS_SUPPRESSED);
 }
 
-static struct tpkt_hist *seg_hist_alloc(void *ctx, unsigned int dir)
+static struct tpkt_hist *seg_hist_alloc(void *ctx)
 {
 	return nf_tpkt_hist_alloc();
 }

@@ -59,7 +59,7 @@ MODULE_PARM_DESC(userns_max_flows, "most flows a user namespace's network namesp
 
 unsigned int nf_tpkt_hist_entries = 256;
 module_param_named(hist_entries, nf_tpkt_hist_entries, uint, 0444);
-MODULE_PARM_DESC(hist_entries, "fixed bytes remembered per direction for retransmissions (256)");
+MODULE_PARM_DESC(hist_entries, "fixed bytes remembered per flow for retransmissions (256)");
 
 /* Parse "102,3000-3002" into @p's ranges. */
 static int parse_ports(struct nf_tpkt_policy *p, const char *s)

@@ -226,7 +226,7 @@ static void on_anomaly(void *ctx, const struct tpkt_anomaly *a)
 		r->drop_reported = true;
 }
 
-static struct tpkt_hist *on_hist_alloc(void *ctx, unsigned int dir)
+static struct tpkt_hist *on_hist_alloc(void *ctx)
 {
 	struct tpkt_hist *h = malloc(tpkt_hist_size(HIST_CAP));
 
@@ -419,8 +419,7 @@ static void flows_free(struct run *r)
 
 	for (f = r->first; f; f = next) {
 		next = f->next;
-		free(f->tf.dir[0].hist);
-		free(f->tf.dir[1].hist);
+		free(f->tf.hist);
 		free(f);
 	}
 	r->first = NULL;

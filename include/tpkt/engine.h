@@ -41,7 +41,7 @@ enum tpkt_verdict {
 /*
  * struct tpkt_seg - one TCP segment of one direction.
  * @seq: TCP sequence number.
- * @ack: TCP acknowledgement number (meaningful with TPKT_SEG_ACK).
+ * @ack: TCP acknowledgment number (meaningful with TPKT_SEG_ACK).
  * @len: payload length.
  * @flags: TPKT_SEG_*.
  * @read: returns a pointer to @n payload bytes at payload offset @off,
@@ -109,14 +109,17 @@ struct tpkt_conn_info {
 };
 
 /*
- * Edit history of one direction: stream offsets and values of the bytes
- * rewritten and not yet acknowledged by the peer, so that a retransmission
- * gets exactly the same edits.  A ring of caller-chosen capacity; when it is
- * full the oldest entry is forgotten (and counted when it is needed).
+ * Edit history of a flow: direction, stream offset and value of the bytes
+ * rewritten, so that a retransmission gets exactly the same edits.  One
+ * ring of caller-chosen capacity for both directions, allocated on the
+ * first edit: most flows never need one, and those that do mostly fix one
+ * direction only.  When it is full the oldest entry is forgotten (and
+ * counted if the peer had not acknowledged that byte yet).
  */
 struct tpkt_hist_ent {
 	u32 off;
 	u8 val;
+	u8 dir;
 };
 
 struct tpkt_hist {
@@ -143,15 +146,15 @@ static inline void tpkt_hist_init(struct tpkt_hist *h, unsigned int cap)
  * @edit: rewrite payload byte @seg_off of the current segment to @val.
  * @anomaly: a check failed with an action other than ignore.
  * @conn: a CR/CC/DR/DC/ER header was parsed (optional).
- * @hist_alloc: return an initialised edit history for direction @dir, or
- *	NULL (optional; without history, retransmitted fixed bytes pass
- *	unedited and are counted in NF_TPKT_CTR_REXMIT_UNFIXED).
+ * @hist_alloc: return an initialised edit history for the flow, or NULL
+ *	(optional; without history, retransmitted fixed bytes pass unedited
+ *	and are counted in NF_TPKT_CTR_REXMIT_UNFIXED).
  */
 struct tpkt_sink {
 	void (*edit)(void *ctx, u32 seg_off, u8 val);
 	void (*anomaly)(void *ctx, const struct tpkt_anomaly *a);
 	void (*conn)(void *ctx, const struct tpkt_conn_info *ci);
-	struct tpkt_hist *(*hist_alloc)(void *ctx, unsigned int dir);
+	struct tpkt_hist *(*hist_alloc)(void *ctx);
 };
 
 /* Counters the engine increments; the kernel keeps one per CPU. */
@@ -195,7 +198,6 @@ struct tpkt_dir {
 	u8 pcode;
 	u8 plen;
 	u8 pidx;
-	struct tpkt_hist *hist;
 };
 
 /*
@@ -205,6 +207,7 @@ struct tpkt_dir {
  */
 struct tpkt_flow {
 	struct tpkt_dir dir[2];
+	struct tpkt_hist *hist;	/* edit history, NULL until the first edit */
 	u32 max_tpdu;	/* negotiated maximum TPDU size, 0 = unknown */
 	u8 cls;		/* negotiated class, TPKT_CLASS_UNKNOWN until CC */
 	u8 pad[3];

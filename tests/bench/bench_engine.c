@@ -51,7 +51,7 @@ struct sample {
 };
 
 static u8 scratch[65536];
-static struct tpkt_hist *hist[2];
+static struct tpkt_hist *hist;
 static volatile unsigned long sink_count;
 
 static void on_edit(void *ctx, u32 seg_off, u8 val)
@@ -65,10 +65,10 @@ static void on_anomaly(void *ctx, const struct tpkt_anomaly *a)
 	sink_count++;
 }
 
-static struct tpkt_hist *on_hist(void *ctx, unsigned int dir)
+static struct tpkt_hist *on_hist(void *ctx)
 {
-	tpkt_hist_init(hist[dir], HIST_CAP);
-	return hist[dir];
+	tpkt_hist_init(hist, HIST_CAP);
+	return hist;
 }
 
 static const struct tpkt_sink sink = {
@@ -206,10 +206,9 @@ int main(int argc, char **argv)
 	unsigned int r, i, j, k, n_mc = 0;
 	FILE *out = NULL;
 
-	hist[0] = malloc(tpkt_hist_size(HIST_CAP));
-	hist[1] = malloc(tpkt_hist_size(HIST_CAP));
+	hist = malloc(tpkt_hist_size(HIST_CAP));
 	dst = malloc(STREAM_BYTES + 65536);
-	if (!hist[0] || !hist[1] || !dst)
+	if (!hist || !dst)
 		return 1;
 	tpkt_policy_default_actions(act);
 	tpkt_policy_compile(&pol, NF_TPKT_MODE_NORMALIZE, act, NF_TPKT_OOO_DROP,

@@ -54,12 +54,11 @@ static void on_conn(void *ctx, const struct tpkt_conn_info *ci)
 		f->conn[f->n_conn++] = *ci;
 }
 
-static struct tpkt_hist *on_hist(void *ctx, unsigned int dir)
+static struct tpkt_hist *on_hist(void *ctx)
 {
 	struct feed *f = ctx;
 	struct tpkt_hist *h;
 
-	(void)dir;
 	if (!f->hist_cap)
 		return NULL;
 	h = malloc(tpkt_hist_size(f->hist_cap));
@@ -108,8 +107,7 @@ void feed_set_action(struct feed *f, unsigned int mode, unsigned int check,
 
 void feed_free(struct feed *f)
 {
-	free(f->flow.dir[0].hist);
-	free(f->flow.dir[1].hist);
+	free(f->flow.hist);
 	free(f->anom);
 	free(f->anom_dir);
 	free(f->edits);
