@@ -774,16 +774,21 @@ static noinline int gap(struct run *r, u32 s)
 	return GO_ON;
 }
 
-int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
-		      const struct tpkt_policy *pol, const struct tpkt_seg *seg,
-		      const struct tpkt_sink *sink, void *ctx,
-		      struct tpkt_counts *cnt)
+/* segment_slow(): the segment has bytes to parse */
+#define SEG_PARSE	(TPKT_DROP + 1)
+
+/*
+ * Everything but the next in-order segment of a direction parsed
+ * normally: handshake, reset, pickup, resynchronisation, retransmission,
+ * reordering.  Returns TPKT_ACCEPT or TPKT_DROP if nothing is left to
+ * parse, else SEG_PARSE with the segment offsets to parse in [*p, *end).
+ */
+static noinline int segment_slow(struct run *r, const struct tpkt_seg *seg,
+				 u32 *p, u32 *end)
 {
-	struct tpkt_dir *d = &f->dir[dir], *rev = &f->dir[!dir];
-	struct run r = {
-		.f = f, .d = d, .dirn = dir, .pol = pol, .sink = sink,
-		.ctx = ctx, .cnt = cnt,
-	};
+	struct tpkt_dir *d = r->d, *rev = &r->f->dir[!r->dirn];
+	const struct tpkt_policy *pol = r->pol;
+	struct tpkt_counts *cnt = r->cnt;
 	u32 seq = seg->seq, s, e;
 
 	if ((seg->flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED))
@@ -830,11 +835,11 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 
 	if (before(s, d->next)) {
 		cnt->ctr[NF_TPKT_CTR_REXMITS]++;
-		replay(&r, s, before(e, d->next) ? e : d->next);
+		replay(r, s, before(e, d->next) ? e : d->next);
 		if (!after(e, d->next))
 			return TPKT_ACCEPT;
 	} else if (after(s, d->next) && !(d->flags & DF_DESYNC)) {
-		if (gap(&r, s) == STOP) {
+		if (gap(r, s) == STOP) {
 			cnt->ctr[NF_TPKT_CTR_DROPS]++;
 			return TPKT_DROP;
 		}
@@ -847,9 +852,63 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 		if (after(e, d->stop))
 			e = d->stop;
 	}
-	if (!before(d->next, s) && after(e, d->next))
-		parse(&r, seg, d->next - s, e - s);
+	if (!r->drop && !before(d->next, s) && after(e, d->next)) {
+		*p = d->next - s;
+		*end = e - s;
+		return SEG_PARSE;
+	}
 out:
+	if (r->drop) {
+		cnt->ctr[NF_TPKT_CTR_DROPS]++;
+		return TPKT_DROP;
+	}
+	return TPKT_ACCEPT;
+}
+
+/*
+ * The common case is predicted, as TCP's fast path does: the next data
+ * segment of a direction that is being parsed, with nothing to resend,
+ * drop or resynchronise.  Inside a TPDU body that costs a few compares;
+ * anything else takes segment_slow() first.
+ */
+int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
+		      const struct tpkt_policy *pol, const struct tpkt_seg *seg,
+		      const struct tpkt_sink *sink, void *ctx,
+		      struct tpkt_counts *cnt)
+{
+	struct tpkt_dir *d = &f->dir[dir], *rev = &f->dir[!dir];
+	u32 p = 0, end = seg->len;
+	struct run r;
+	bool next;
+
+	next = !(seg->flags & (TPKT_SEG_SYN | TPKT_SEG_RST)) && end &&
+	       (d->flags & (DF_SYNCED | DF_CLOSED | DF_POISON | DF_DESYNC)) ==
+	       DF_SYNCED && seg->seq - d->isn == d->next;
+	if (next) {
+		if ((seg->flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED))
+			dir_acked(rev, seg->ack - rev->isn);
+		if (d->pos >= d->hneed && end < (u32)(d->tlen - d->pos)) {
+			d->pos += end;
+			d->next += end;
+			return TPKT_ACCEPT;
+		}
+	}
+
+	r.f = f;
+	r.d = d;
+	r.dirn = dir;
+	r.pol = pol;
+	r.sink = sink;
+	r.ctx = ctx;
+	r.cnt = cnt;
+	r.drop = false;
+	if (!next) {
+		int v = segment_slow(&r, seg, &p, &end);
+
+		if (v != SEG_PARSE)
+			return v;
+	}
+	parse(&r, seg, p, end);
 	if (r.drop) {
 		cnt->ctr[NF_TPKT_CTR_DROPS]++;
 		return TPKT_DROP;
