@@ -30,7 +30,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Edit history entries per direction: retransmissions get the same edits. */
+/* Edit history entries per flow: retransmissions get the same edits. */
 #define HIST_CAP	1024
 /* Anomalies per direction still waiting for their TPKT's TPDU code. */
 
