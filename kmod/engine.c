@@ -887,20 +887,10 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 	if (next) {
 		if ((seg->flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED))
 			dir_acked(rev, seg->ack - rev->isn);
-		if (d->pos >= d->hneed) {
-			/* in a TPDU body: to its end, or the segment's */
-			u32 rest = d->tlen - d->pos;
-
-			if (end < rest) {
-				d->pos += end;
-				d->next += end;
-				return TPKT_ACCEPT;
-			}
-			d->next += rest;
-			start_tpkt(d);
-			if (rest == end)
-				return TPKT_ACCEPT;
-			p = rest;
+		if (d->pos >= d->hneed && end < (u32)(d->tlen - d->pos)) {
+			d->pos += end;
+			d->next += end;
+			return TPKT_ACCEPT;
 		}
 	}
 
