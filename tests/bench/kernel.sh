@@ -83,8 +83,9 @@ for v, rs in runs.items():
         res["kernel.%s.payload_intact" % v] = intact
         line += " %8.4f %8s" % (1 - nz / tp if tp else 0, intact)
     print(line + ("  " + mod if mod else ""))
-# flow table: memory per flow from the kernel's memory use with caches
-# dropped, before and after FLOWS flows; setup rate against the packet
+# flow table: memory per flow from /proc/meminfo before and after FLOWS
+# flows: unreclaimable kernel memory (slabs, the buckets) and, noisier, all
+# the kernel's memory with caches dropped; setup rate against the packet
 # rate the gateway forwards the same flood at without the module
 fl = {}
 for line in open(log):
@@ -95,25 +96,32 @@ if fl:
     mod, base = fl["module"], fl["baseline"]
     # the same flood without the module moves memory too (skbs, slabs of
     # the stack): its median is taken off
-    base_mem = statistics.median(int(r["mem_delta"]) for r in base)
-    bpf = [(int(r["mem_delta"]) - base_mem) / int(r["flows"]) for r in mod if int(r["flows"])]
+    def per_flow(key):
+        b = statistics.median(int(r[key]) for r in base)
+        return b, [(int(r[key]) - b) / int(r["flows"]) for r in mod if int(r["flows"])]
+    base_unrecl, bpf = per_flow("unrecl_delta")
+    base_mem, kpf = per_flow("mem_delta")
     slab = [int(r["slab_delta"]) / int(r["flows"]) for r in mod if int(r["flows"])]
     rate = [int(r["flows"]) / float(r["elapsed_s"]) for r in mod]
     brate = [int(r["forwarded"]) / float(r["elapsed_s"]) for r in base]
-    res["flows.bytes_per_flow"] = round(statistics.median(bpf), 1)
-    res["flows.bytes_per_flow_min"] = round(min(bpf), 1)
-    res["flows.bytes_per_flow_max"] = round(max(bpf), 1)
+    for key, v in (("bytes_per_flow", bpf), ("kernel_bytes_per_flow", kpf)):
+        res["flows." + key] = round(statistics.median(v), 1)
+        res["flows.%s_min" % key] = round(min(v), 1)
+        res["flows.%s_max" % key] = round(max(v), 1)
     res["flows.slab_bytes_per_flow"] = round(statistics.median(slab), 1)
+    res["flows.baseline_unrecl_delta"] = base_unrecl
     res["flows.baseline_mem_delta"] = base_mem
     res["flows.count"] = int(statistics.median(int(r["flows"]) for r in mod))
     res["flows.setup_per_sec"] = round(statistics.median(rate))
     res["flows.baseline_forward_pps"] = round(statistics.median(brate))
     res["flows.setup_ratio"] = round(statistics.median(rate) / statistics.median(brate), 3)
-    print("flows: %d tracked, %.1f bytes/flow of kernel memory (min %.1f, max %.1f; "
-          "the flow slab alone %.1f), setup %.0f/s against %.0f SYN/s forwarded "
-          "without the module (ratio %.3f)"
+    print("flows: %d tracked, %.1f bytes/flow of unreclaimable kernel memory "
+          "(min %.1f, max %.1f; the flow slab alone %.1f; all kernel memory "
+          "%.1f, min %.1f, max %.1f), setup %.0f/s against %.0f SYN/s "
+          "forwarded without the module (ratio %.3f)"
           % (res["flows.count"], res["flows.bytes_per_flow"], min(bpf), max(bpf),
-             res["flows.slab_bytes_per_flow"], res["flows.setup_per_sec"],
+             res["flows.slab_bytes_per_flow"], res["flows.kernel_bytes_per_flow"],
+             min(kpf), max(kpf), res["flows.setup_per_sec"],
              res["flows.baseline_forward_pps"], res["flows.setup_ratio"]))
     res["flows.cpus"] = 2
 if runs:
