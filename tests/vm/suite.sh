@@ -152,27 +152,31 @@ one_stream() {
 		{ show_peers; return 1; }
 }
 
-# tpkt_frames CAP: "TPKT DIRTY CSUM_GOOD CSUM_BAD", from one tshark run (it
-# takes seconds to start under TCG): frames to port 102 carrying TPKTs,
-# those of them with any reserved byte not 0, and frames whose TCP checksum
-# is right or wrong (tcp.checksum.status 1 or 0).
+# tpkt_frames CAP: "FRAMES TPKTS DIRTY CSUM_GOOD CSUM_BAD", from one tshark
+# run (it takes seconds to start under TCG): frames to port 102 carrying
+# TPKT headers, those headers, those of them with a reserved byte not 0,
+# and frames whose TCP checksum is right or wrong (tcp.checksum.status 1
+# or 0).  A GSO frame carries many headers; TPDU bodies continued from an
+# earlier frame have none.
 tpkt_frames() {
 	tshark -r "$1" -o tcp.check_checksum:TRUE -T fields -E occurrence=a \
 		-E aggregator=, -e tcp.dstport -e tpkt.reserved \
 		-e tcp.checksum.status 2>/dev/null |
 		awk -F '\t' '$1 == 102 && $2 != "" {
-				t++
+				f++
 				n = split($2, r, ",")
+				t += n
 				for (i = 1; i <= n; i++)
-					if (r[i] + 0) { d++; break }
+					if (r[i] + 0)
+						d++
 			}
 			$3 == 1 { g++ }
 			$3 == 0 { b++ }
-			END { print t + 0, d + 0, g + 0, b + 0 }'
+			END { print f + 0, t + 0, d + 0, g + 0, b + 0 }'
 }
 
 segmentation_matrix() {
-	local off=$1 fam seg cap pid bad good csum_good csum_bad ok=0
+	local off=$1 fam seg cap pid frames bad good csum_good csum_bad ok=0
 	offloads $off
 	gw_set mode normalize || return 1
 	for fam in 4 6; do
@@ -194,13 +198,15 @@ segmentation_matrix() {
 		# on the server's link, what came through the gateway (to port
 		# 102; the server's own frames have not been through it yet):
 		# every reserved byte 0, checksums right
-		read -r good bad csum_good csum_bad < <(tpkt_frames "$cap")
-		log "ipv$fam offloads $off: $good frames with TPKTs to the server, $bad with reserved != 0"
+		read -r frames good bad csum_good csum_bad < <(tpkt_frames "$cap")
+		log "ipv$fam offloads $off: $good TPKTs to the server in $frames frames," \
+		    "$bad with reserved != 0"
 		[ "$bad" = 0 ] || tshark -r "$cap" -Y 'tpkt.reserved != 0' -T fields \
 			-e frame.number -e tcp.srcport -e tcp.seq_raw -e tcp.len \
 			-e tcp.analysis.flags -e tpkt.reserved -e tpkt.length 2>/dev/null |
 			head -5 | sed 's/^/      /'
-		[ "$bad" = 0 ] && [ "$good" -gt 100 ] || ok=1
+		# of the 1246 TPKTs sent, tshark decodes 280 to 490 headers
+		[ "$bad" = 0 ] && [ "$good" -ge 200 ] || ok=1
 		if [ $off = off ]; then
 			log "ipv$fam offloads off: $csum_good good, $csum_bad bad TCP checksums"
 			[ "$csum_bad" = 0 ] && [ "$csum_good" -gt 100 ] || ok=1
