@@ -774,28 +774,24 @@ static noinline int gap(struct run *r, u32 s)
 	return GO_ON;
 }
 
-/* segment_slow(): the segment has bytes to parse */
-#define SEG_PARSE	(TPKT_DROP + 1)
-
 /*
  * Everything but the next in-order segment of a direction parsed
  * normally: handshake, reset, pickup, resynchronisation, retransmission,
- * reordering.  Returns TPKT_ACCEPT or TPKT_DROP if nothing is left to
- * parse, else SEG_PARSE with the segment offsets to parse in [*p, *end).
+ * reordering.  Returns true with the segment offsets left to parse in
+ * [*p, *end); false if there are none, r->drop telling whether the
+ * segment is dropped.
  */
-static noinline int segment_slow(struct run *r, const struct tpkt_seg *seg,
-				 u32 *p, u32 *end)
+static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg,
+				  u32 *p, u32 *end)
 {
-	struct tpkt_dir *d = r->d, *rev = &r->f->dir[!r->dirn];
+	struct tpkt_dir *d = r->d;
 	const struct tpkt_policy *pol = r->pol;
 	struct tpkt_counts *cnt = r->cnt;
 	u32 seq = seg->seq, s, e;
 
-	if ((seg->flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED))
-		dir_acked(rev, seg->ack - rev->isn);
 	if (seg->flags & TPKT_SEG_RST) {
 		d->flags |= DF_CLOSED;
-		return TPKT_ACCEPT;
+		return false;
 	}
 	if (seg->flags & TPKT_SEG_SYN) {
 		if (!(d->flags & DF_SYNCED))
@@ -803,29 +799,29 @@ static noinline int segment_slow(struct run *r, const struct tpkt_seg *seg,
 		seq++;
 	}
 	if (!seg->len)
-		return TPKT_ACCEPT;
+		return false;
 	if (!(d->flags & DF_SYNCED)) {
 		if (pol->pickup != NF_TPKT_PICKUP_LOOSE || !plausible(seg)) {
 			cnt->ctr[NF_TPKT_CTR_UNTRACKED]++;
-			return TPKT_ACCEPT;
+			return false;
 		}
 		sync_dir(d, seq, DF_PICKED);
 		cnt->ctr[NF_TPKT_CTR_PICKUPS]++;
 	}
 	if (d->flags & DF_CLOSED) {
 		cnt->ctr[NF_TPKT_CTR_UNTRACKED]++;
-		return TPKT_ACCEPT;
+		return false;
 	}
 
 	s = seq - d->isn;
 	e = s + seg->len;
 	if ((d->flags & DF_POISON) && after(e, d->stop)) {
-		cnt->ctr[NF_TPKT_CTR_DROPS]++;
-		return TPKT_DROP;
+		r->drop = true;
+		return false;
 	}
 	if ((d->flags & DF_DESYNC) && !before(s, d->stop)) {
 		if (pol->pickup != NF_TPKT_PICKUP_LOOSE || !plausible(seg))
-			return TPKT_ACCEPT;
+			return false;
 		/* found a plausible header again: restart framing there */
 		d->flags &= ~DF_DESYNC;
 		d->next = s;
@@ -837,32 +833,26 @@ static noinline int segment_slow(struct run *r, const struct tpkt_seg *seg,
 		cnt->ctr[NF_TPKT_CTR_REXMITS]++;
 		replay(r, s, before(e, d->next) ? e : d->next);
 		if (!after(e, d->next))
-			return TPKT_ACCEPT;
+			return false;
 	} else if (after(s, d->next) && !(d->flags & DF_DESYNC)) {
 		if (gap(r, s) == STOP) {
-			cnt->ctr[NF_TPKT_CTR_DROPS]++;
-			return TPKT_DROP;
+			r->drop = true;
+			return false;
 		}
 	}
 
 	if (d->flags & DF_DESYNC) {
 		/* parse only what lies before the desync point */
 		if (!before(d->next, d->stop) || after(d->next, s + seg->len))
-			goto out;
+			return false;
 		if (after(e, d->stop))
 			e = d->stop;
 	}
-	if (!r->drop && !before(d->next, s) && after(e, d->next)) {
-		*p = d->next - s;
-		*end = e - s;
-		return SEG_PARSE;
-	}
-out:
-	if (r->drop) {
-		cnt->ctr[NF_TPKT_CTR_DROPS]++;
-		return TPKT_DROP;
-	}
-	return TPKT_ACCEPT;
+	if (r->drop || before(d->next, s) || !after(e, d->next))
+		return false;
+	*p = d->next - s;
+	*end = e - s;
+	return true;
 }
 
 /*
@@ -881,17 +871,15 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 	struct run r;
 	bool next;
 
+	if ((seg->flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED))
+		dir_acked(rev, seg->ack - rev->isn);
 	next = !(seg->flags & (TPKT_SEG_SYN | TPKT_SEG_RST)) && end &&
 	       (d->flags & (DF_SYNCED | DF_CLOSED | DF_POISON | DF_DESYNC)) ==
 	       DF_SYNCED && seg->seq - d->isn == d->next;
-	if (next) {
-		if ((seg->flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED))
-			dir_acked(rev, seg->ack - rev->isn);
-		if (d->pos >= d->hneed && end < (u32)(d->tlen - d->pos)) {
-			d->pos += end;
-			d->next += end;
-			return TPKT_ACCEPT;
-		}
+	if (next && d->pos >= d->hneed && end < (u32)(d->tlen - d->pos)) {
+		d->pos += end;
+		d->next += end;
+		return TPKT_ACCEPT;
 	}
 
 	r.f = f;
@@ -902,13 +890,8 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 	r.ctx = ctx;
 	r.cnt = cnt;
 	r.drop = false;
-	if (!next) {
-		int v = segment_slow(&r, seg, &p, &end);
-
-		if (v != SEG_PARSE)
-			return v;
-	}
-	parse(&r, seg, p, end);
+	if (next || segment_slow(&r, seg, &p, &end))
+		parse(&r, seg, p, end);
 	if (r.drop) {
 		cnt->ctr[NF_TPKT_CTR_DROPS]++;
 		return TPKT_DROP;
