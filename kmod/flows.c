@@ -195,7 +195,15 @@ static unsigned int flows_walk_remove(struct nf_tpkt_net *tn, bool all)
 
 unsigned int nf_tpkt_flows_flush(struct nf_tpkt_net *tn)
 {
-	unsigned int n = flows_walk_remove(tn, true);
+	unsigned int n = 0, pass;
+
+	/*
+	 * Removing flows shrinks the table, and a walk that meets a resize
+	 * can miss entries: walk again while any are left (a few passes,
+	 * as packets may add flows meanwhile).
+	 */
+	for (pass = 0; pass < 4 && atomic_read(&tn->nflows); pass++)
+		n += flows_walk_remove(tn, true);
 
 	this_cpu_add(tn->stats->ctr[NF_TPKT_CTR_FLOWS_EVICTED], n);
 	return n;
