@@ -346,29 +346,38 @@ static noinline void conn_done(struct run *r)
 	r->sink->conn(r->ctx, &ci);
 }
 
-/* A parameter value is complete. */
-static int param_done(struct run *r, u32 tpkt_off)
+/* Whether the TPDU being parsed negotiates the TPDU size (CR, CC). */
+static bool sizes_tpdu(const struct tpkt_dir *d)
+{
+	return d->tpdu == NF_TPKT_TPDU_CR || d->tpdu == NF_TPKT_TPDU_CC;
+}
+
+/* A parameter value is complete; @b is its last byte. */
+static int param_done(struct run *r, u32 tpkt_off, u8 b)
 {
 	struct tpkt_dir *d = r->d;
 	u8 max_code = (d->opt >> 4) == 0 ? 11 : 13;
 
-	if (d->tpdu != NF_TPKT_TPDU_CR && d->tpdu != NF_TPKT_TPDU_CC)
+	if (!sizes_tpdu(d))
 		return GO_ON;
 	switch (d->pcode) {
 	case 0xc0:
-		if (d->pval < 7 || d->pval > max_code) {
+		if (b < 7 || b > max_code) {
 			if (report(r, NF_TPKT_CHECK_COTP_PARAM, tpkt_off,
-				   d->next, d->pval, false) == NF_TPKT_ACT_DROP)
+				   d->next, b, false) == NF_TPKT_ACT_DROP)
 				return STOP;
 			break;
 		}
 		/* the preferred maximum (0xf0) wins when both are present */
 		if (!(d->flags & DF_PREF))
-			d->psize = 1U << d->pval;
+			d->psize = 1U << b;
 		break;
 	case 0xf0:
-		/* in units of 128 octets; anything past 2^31 is "no limit" */
-		d->psize = d->pval < (1U << 24) ? d->pval * 128 : 1U << 31;
+		/*
+		 * Its value was gathered in ->psize (see param_byte()), in
+		 * units of 128 octets; anything past 2^31 is "no limit".
+		 */
+		d->psize = d->psize < (1U << 24) ? d->psize * 128 : 1U << 31;
 		d->flags |= DF_PREF;
 		break;
 	}
@@ -389,7 +398,6 @@ static int param_byte(struct run *r, u32 tpkt_off, u8 b)
 	case PS_LEN:
 		d->plen = b;
 		d->pidx = 0;
-		d->pval = 0;
 		d->pstate = PS_VALUE;
 		if (b > left || !param_len_ok(d->pcode, b)) {
 			d->pstate = PS_SKIP;
@@ -399,16 +407,25 @@ static int param_byte(struct run *r, u32 tpkt_off, u8 b)
 		} else if (d->pcode == 0xc1 || d->pcode == 0xc2) {
 			d->tsap_off[d->pcode - 0xc1] = d->pos + 1 - CR_VAR_OFF;
 			d->tsap_len[d->pcode - 0xc1] = b;
+		} else if (d->pcode == 0xf0 && sizes_tpdu(d)) {
+			/*
+			 * The only value longer than a byte that is kept (1 to
+			 * 4 bytes, as param_len_ok() checks): gathered in
+			 * place, as it replaces any 0xc0 size anyway.  A
+			 * value never outruns the header (b <= left above),
+			 * so a complete CR/CC never leaves it half-gathered.
+			 */
+			d->psize = 0;
 		}
 		if (d->pstate == PS_VALUE && !b)
 			d->pstate = PS_CODE;
 		break;
 	case PS_VALUE:
-		if (d->pidx < 4)
-			d->pval = d->pval << 8 | b;
+		if (d->pcode == 0xf0 && sizes_tpdu(d))
+			d->psize = d->psize << 8 | b;
 		if (++d->pidx == d->plen) {
 			d->pstate = PS_CODE;
-			return param_done(r, tpkt_off);
+			return param_done(r, tpkt_off, b);
 		}
 		break;
 	default:

@@ -181,7 +181,6 @@ struct tpkt_dir {
 	u32 acked;	/* peer acknowledged everything below this */
 	u32 stop;	/* desync point (DESYNC) or drop point (POISON) */
 	u32 lost;	/* edits below this may be forgotten (LOST) */
-	u32 pval;	/* value of the parameter being parsed */
 	u32 psize;	/* TPDU size from CR/CC parameters */
 	u16 tlen;	/* length of the current TPKT */
 	u16 pos;	/* bytes of the current TPKT consumed */

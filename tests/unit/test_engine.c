@@ -512,6 +512,65 @@ static void test_default_tpdu_size(void **state)
 	assert_int_equal(F.n_anom, 0);
 }
 
+/*
+ * The preferred maximum (0xf0, 1 to 4 bytes, in 128-octet units) wins over
+ * the TPDU size (0xc0) in either order, the last of two wins, every split
+ * of the header into one-byte segments gives the same size, and a DR does
+ * not negotiate a size whatever parameters it carries.
+ */
+static void test_size_parameters(void **state)
+{
+	static const struct {
+		const char *name;
+		u8 cc[24];
+		unsigned int len, max_tpdu;
+	} cases[] = {
+		{ "0xc0 only", { 3, 0, 0, 14, 9, 0xd0, 0, 1, 0, 2, 0x20,
+				 0xc0, 1, 9 }, 14, 512 },
+		{ "0xc0 then 0xf0", { 3, 0, 0, 18, 13, 0xd0, 0, 1, 0, 2, 0x20,
+				      0xc0, 1, 10, 0xf0, 2, 0x01, 0x02 },
+		  18, 0x102 * 128 },
+		{ "0xf0 then 0xc0", { 3, 0, 0, 17, 12, 0xd0, 0, 1, 0, 2, 0x20,
+				      0xf0, 1, 8, 0xc0, 1, 11 }, 17, 8 * 128 },
+		{ "two 0xf0", { 3, 0, 0, 20, 15, 0xd0, 0, 1, 0, 2, 0x20,
+				0xf0, 3, 0, 0, 40, 0xf0, 2, 0, 20 },
+		  20, 20 * 128 },
+	};
+	/* DR: refs, reason 0x80, then a 0xf0 "parameter" */
+	static const u8 dr[] = { 3, 0, 0, 15, 10, 0x80, 0, 1, 0, 2, 0x80,
+				 0xf0, 2, 0x01, 0x02 };
+	unsigned int i, j, k;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		for (k = 0; k < 2; k++) {
+			start(NF_TPKT_MODE_NORMALIZE);
+			if (k == 0)
+				feed_data(&F, 1, 0, cases[i].cc, cases[i].len,
+					  0, NULL);
+			else
+				for (j = 0; j < cases[i].len; j++)
+					feed_data(&F, 1, j, cases[i].cc + j, 1,
+						  0, NULL);
+			print_message("%s (%s)\n", cases[i].name,
+				      k ? "byte by byte" : "one segment");
+			assert_int_equal(F.n_anom, 0);
+			assert_int_equal(F.n_conn, 1);
+			assert_int_equal(F.conn[0].tpdu_size,
+					 cases[i].max_tpdu);
+			assert_int_equal(F.flow.max_tpdu, cases[i].max_tpdu);
+			feed_free(&F);
+		}
+	}
+	start(NF_TPKT_MODE_NORMALIZE);
+	feed_data(&F, 1, 0, dr, sizeof(dr), 0, NULL);
+	assert_int_equal(F.n_conn, 1);
+	assert_int_equal(F.conn[0].tpdu, NF_TPKT_TPDU_DR);
+	assert_int_equal(F.conn[0].cause, 0x80);
+	assert_int_equal(F.conn[0].tpdu_size, 0);
+	assert_int_equal(F.flow.max_tpdu, 0);
+}
+
 /* A preferred maximum of 2^24 * 128 or more means no limit at all. */
 static void test_preferred_size_without_limit(void **state)
 {
@@ -1057,7 +1116,7 @@ static void test_state_size(void **state)
 		      "%zu per history entry\n", sizeof(struct tpkt_dir),
 		      sizeof(struct tpkt_flow), sizeof(struct tpkt_hist_ent));
 	/* documented in Documentation/; keep the flow small */
-	assert_true(sizeof(struct tpkt_flow) <= 128);
+	assert_true(sizeof(struct tpkt_flow) <= 120);
 }
 
 #define T(fn) cmocka_unit_test_teardown(fn, teardown)
@@ -1080,6 +1139,7 @@ int main(void)
 		T(test_fix_not_allowed_where_meaningless),
 		T(test_oversize),
 		T(test_default_tpdu_size),
+		T(test_size_parameters),
 		T(test_preferred_size_without_limit),
 		T(test_early_anomalies_name_the_tpdu),
 		T(test_big_segment_many_tpkts),
