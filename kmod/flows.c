@@ -14,8 +14,9 @@
 
 /*
  * Flows and edit histories have caches of their own: besides showing in
- * /proc/slabinfo, unloading with any of them still allocated is reported
- * by kmem_cache_destroy().
+ * /sys/kernel/slab, unloading with any of them still allocated is reported
+ * by kmem_cache_destroy() (unless SLUB merged the cache with another of the
+ * same size, as it does with flows and ip4-frags on Debian's 6.1).
  */
 static struct kmem_cache *flow_cache, *hist_cache;
 
@@ -123,12 +124,19 @@ struct nf_tpkt_flow *nf_tpkt_flow_add(struct nf_tpkt_net *tn,
 	return f;
 }
 
-/* Unlink @f; only one of several racing callers succeeds. */
+/*
+ * Unlink @f; only one of several racing callers succeeds.  Readers that
+ * found it before still may lock it: they see it dead and let it be, as
+ * the RCU head now overlays its counters.
+ */
 static bool flow_remove(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f)
 {
 	if (rhashtable_remove_fast(&tn->flows, &f->node, nf_tpkt_flow_params))
 		return false;
 	atomic_dec(&tn->nflows);
+	spin_lock_bh(&f->lock);
+	f->fin |= NF_TPKT_FLOW_DEAD;
+	spin_unlock_bh(&f->lock);
 	call_rcu(&f->rcu, flow_free_rcu);
 	return true;
 }
@@ -252,6 +260,7 @@ int nf_tpkt_flows_init(struct nf_tpkt_net *tn)
 	return 0;
 }
 
+/* No hooks and no dumps are left to find the flow: no need to mark it. */
 static void flow_free_now(void *ptr, void *arg)
 {
 	struct nf_tpkt_flow *f = ptr;

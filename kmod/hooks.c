@@ -165,6 +165,51 @@ static bool port_in_set(const struct nf_tpkt_policy *p, __be16 port)
 }
 
 /*
+ * The flow of a segment: found, or created if the segment may open one.
+ * NULL when the segment goes untracked; *@verdict then says what becomes
+ * of it.
+ */
+static struct nf_tpkt_flow *flow_get(struct nf_tpkt_net *tn,
+				     const struct nf_tpkt_policy *pol,
+				     const struct tcphdr *th, u32 len,
+				     const struct nf_tpkt_key *key, u8 src,
+				     unsigned int *verdict)
+{
+	/* a SYN without ACK opens a flow; with loose pickup, data does too */
+	bool opening = th->syn && !th->ack;
+	struct nf_tpkt_flow *f;
+
+	*verdict = NF_ACCEPT;
+	f = nf_tpkt_flow_find(tn, key);
+	if (f && opening && READ_ONCE(f->fin)) {
+		/* a new connection on the tuple of one that is closing */
+		nf_tpkt_flow_retire(tn, f);
+		f = NULL;
+	}
+	if (f)
+		return f;
+	if (th->rst || (!opening && (pol->pickup != NF_TPKT_PICKUP_LOOSE ||
+				     !len))) {
+		nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
+		return NULL;
+	}
+	f = nf_tpkt_flow_add(tn, key, src, pol->max_flows);
+	if (PTR_ERR_OR_ZERO(f) == -ENOSPC) {
+		nf_tpkt_count(tn, NF_TPKT_CTR_FLOWS_REFUSED);
+		if (pol->full == NF_TPKT_FULL_FAIL_CLOSED) {
+			nf_tpkt_count(tn, NF_TPKT_CTR_DROPS);
+			*verdict = NF_DROP;
+			return NULL;
+		}
+	}
+	if (IS_ERR(f)) {
+		nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
+		return NULL;
+	}
+	return f;
+}
+
+/*
  * The common part of both families: @thoff is the TCP header offset from
  * skb->data.
  */
@@ -177,8 +222,7 @@ static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
 	struct seg_ctx c = { .tn = tn, .skb = skb, .thoff = thoff };
 	struct tpkt_seg seg;
 	struct nf_tpkt_flow *f;
-	unsigned int doff = th->doff * 4, i;
-	int verdict;
+	unsigned int doff = th->doff * 4, i, verdict, retried = 0;
 
 	if (doff < sizeof(*th) || skb->len < thoff + doff)
 		return NF_ACCEPT;
@@ -195,43 +239,24 @@ static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
 	nf_tpkt_count(tn, NF_TPKT_CTR_PACKETS);
 	this_cpu_add(tn->stats->ctr[NF_TPKT_CTR_BYTES], seg.len);
 
-	f = nf_tpkt_flow_find(tn, key);
-	if (f && th->syn && !th->ack && READ_ONCE(f->fin)) {
-		/* a new connection on the tuple of one that is closing */
-		nf_tpkt_flow_retire(tn, f);
-		f = NULL;
-	}
-	if (!f) {
+again:
+	f = flow_get(tn, pol, th, seg.len, key, src, &verdict);
+	if (!f)
+		return verdict;
+	spin_lock_bh(&f->lock);
+	if (unlikely(nf_tpkt_flow_dead(f))) {
 		/*
-		 * A flow starts with a SYN, or with any data segment when
-		 * mid-stream pickup is loose.
+		 * Unlinked since the lookup: look again, once.  The second
+		 * lookup cannot find this flow, only one added since.
 		 */
-		bool opening = th->syn && !th->ack;
-
-		if (th->rst || (!opening && (pol->pickup != NF_TPKT_PICKUP_LOOSE ||
-					     !seg.len))) {
-			nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
-			return NF_ACCEPT;
-		}
-		f = nf_tpkt_flow_add(tn, key, src, pol->max_flows);
-		if (PTR_ERR_OR_ZERO(f) == -ENOSPC) {
-			nf_tpkt_count(tn, NF_TPKT_CTR_FLOWS_REFUSED);
-			if (pol->full == NF_TPKT_FULL_FAIL_CLOSED) {
-				nf_tpkt_count(tn, NF_TPKT_CTR_DROPS);
-				return NF_DROP;
-			}
-			nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
-			return NF_ACCEPT;
-		}
-		if (IS_ERR(f)) {
-			nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
-			return NF_ACCEPT;
-		}
+		spin_unlock_bh(&f->lock);
+		if (!retried++)
+			goto again;
+		nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
+		return NF_ACCEPT;
 	}
-
 	c.flow = f;
 	c.dir = src != f->opener;
-	spin_lock_bh(&f->lock);
 	f->last = (u32)jiffies;
 	f->packets[c.dir]++;
 	if (th->fin)

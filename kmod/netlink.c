@@ -133,6 +133,7 @@ static int put_policy(struct sk_buff *msg, const struct nf_tpkt_policy *p)
 static int get_policy(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nf_tpkt_net *tn = nf_tpkt_pernet(genl_info_net(info));
+	const struct nf_tpkt_policy *pol;
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
@@ -147,8 +148,8 @@ static int get_policy(struct sk_buff *skb, struct genl_info *info)
 		return -EMSGSIZE;
 	}
 	mutex_lock(&tn->lock);
-	err = put_policy(msg, rcu_dereference_protected(tn->policy,
-					lockdep_is_held(&tn->lock)));
+	pol = rcu_dereference_protected(tn->policy, lockdep_is_held(&tn->lock));
+	err = put_policy(msg, pol);
 	mutex_unlock(&tn->lock);
 	if (err) {
 		nlmsg_free(msg);
@@ -411,6 +412,7 @@ static u8 dir_state(const struct nf_tpkt_flow *f, unsigned int dir)
 	return d->flags ? NF_TPKT_DIR_CLOSED : NF_TPKT_DIR_UNSYNCED;
 }
 
+/* -ENOENT: the flow was unlinked since the walk found it. */
 static int put_flow(struct sk_buff *msg, struct nf_tpkt_flow *f)
 {
 	u32 now = (u32)jiffies;
@@ -422,6 +424,10 @@ static int put_flow(struct sk_buff *msg, struct nf_tpkt_flow *f)
 	if (!nest)
 		return -EMSGSIZE;
 	spin_lock_bh(&f->lock);
+	if (nf_tpkt_flow_dead(f)) {
+		err = -ENOENT;
+		goto out;
+	}
 	if (put_addrs(msg, &f->key, f->opener, NF_TPKT_A_FLOW_FAMILY) ||
 	    nla_put_u32(msg, NF_TPKT_A_FLOW_AGE_MS,
 			jiffies_to_msecs(now - f->created)) ||
@@ -498,13 +504,21 @@ static int flows_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				  NLM_F_MULTI, NF_TPKT_CMD_GET_FLOWS);
 		if (!hdr)
 			break;
-		if (put_flow(skb, f)) {
+		switch (put_flow(skb, f)) {
+		case 0:
+			genlmsg_end(skb, hdr);
+			break;
+		case -ENOENT:
+			/* unlinked since the walk found it: not listed */
 			genlmsg_cancel(skb, hdr);
 			break;
+		default:
+			genlmsg_cancel(skb, hdr);
+			goto out;
 		}
-		genlmsg_end(skb, hdr);
 		rhashtable_walk_next(iter);
 	}
+out:
 	rhashtable_walk_stop(iter);
 	return err ? err : skb->len;
 }
