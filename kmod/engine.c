@@ -671,15 +671,16 @@ static void parse(struct run *r, const struct tpkt_seg *seg, u32 p, u32 end)
 		u32 n, i;
 
 		if (d->pos >= d->hneed) {
-			/* body: jump */
+			/* body: jump, to its end or to the segment's */
 			n = d->tlen - d->pos;
-			if (n > end - p)
-				n = end - p;
-			d->pos += n;
+			if (n > end - p) {
+				d->pos += end - p;
+				d->next += end - p;
+				return;
+			}
 			d->next += n;
 			p += n;
-			if (d->pos == d->tlen)
-				start_tpkt(d);
+			start_tpkt(d);
 			continue;
 		}
 		n = end - p < sizeof(buf) ? end - p : sizeof(buf);
