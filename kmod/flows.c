@@ -135,7 +135,7 @@ static bool flow_remove(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f)
 		return false;
 	atomic_dec(&tn->nflows);
 	spin_lock_bh(&f->lock);
-	f->fin |= NF_TPKT_FLOW_DEAD;
+	WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_DEAD);
 	spin_unlock_bh(&f->lock);
 	call_rcu(&f->rcu, flow_free_rcu);
 	return true;

@@ -257,12 +257,13 @@ again:
 	}
 	c.flow = f;
 	c.dir = src != f->opener;
-	f->last = (u32)jiffies;
+	/* the collector and the tuple reuse test read these unlocked */
+	WRITE_ONCE(f->last, (u32)jiffies);
 	f->packets[c.dir]++;
 	if (th->fin)
-		f->fin |= NF_TPKT_FLOW_FIN(c.dir);
+		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_FIN(c.dir));
 	if (th->rst)
-		f->fin |= NF_TPKT_FLOW_RST;
+		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_RST);
 	verdict = tpkt_flow_segment(&f->eng, c.dir, &pol->eng, &seg, &seg_sink,
 				    &c, this_cpu_ptr(tn->stats));
 	spin_unlock_bh(&f->lock);
