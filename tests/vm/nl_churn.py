@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Replace the nf_tpkt policy of the current network namespace N times, as
-fast as netlink goes, flushing flows and resetting counters every 50;
-for the concurrency test (suite.d/28-concurrency.sh).  Speaks through the
+fast as netlink goes, dumping the flows every 10 changes and flushing them
+and resetting counters every 50, so that dumps meet flows unlinked under
+them; for the concurrency test (suite.d/28-concurrency.sh).  Speaks through the
 kernel's YNL library with the project's spec, so no attribute number is
 written twice.
 
@@ -28,6 +29,7 @@ print("READY", flush=True)
 while not os.path.exists(go):
     time.sleep(0.05)
 t0 = time.time()
+dumps = listed = 0
 for i in range(1, n + 1):
     wait = t0 + secs * (i - 1) / n - time.time()
     if wait > 0:
@@ -39,7 +41,11 @@ for i in range(1, n + 1):
         "policy-pickup": "loose",
         "policy-event-rate": i % 3 * 100,
     })
+    if i % 10 == 0:
+        dumps += 1
+        listed += len(ynl.dump("get-flows", {}))
     if i % 50 == 0:
         ynl.do("flush-flows", {})
         ynl.do("get-stats", {"stats-reset": True})
-print("nl_churn: %d policy changes in %.1f s" % (n, time.time() - t0))
+print("nl_churn: %d policy changes, %d flow dumps listing %d flows, in %.1f s"
+      % (n, dumps, listed, time.time() - t0))
