@@ -91,15 +91,12 @@ flood() {
 	sed -n 's/.*elapsed_s=\([0-9.]*\).*/\1/p' "$OUT/flood.out"
 }
 
-# nf_tpkt_flow slab: bytes of the pages it holds.  SLUB may merge the cache
-# with another of the same object size (ip4-frags on Debian's 6.1), so it
-# is read through its sysfs name, which links to the shared cache: nothing
-# else fills that during the flood.
+# nf_tpkt_flow slab: bytes of the pages it holds (see slab_stat)
 slab_bytes() {
-	local d=/sys/kernel/slab/nf_tpkt_flow
+	local n
 
-	[ -r $d/slabs ] || return 0
-	echo $(($(cut -d' ' -f1 $d/slabs) * (4096 << $(cat $d/order))))
+	n=$(slab_stat nf_tpkt_flow slabs) || return 0
+	echo $((n * (4096 << $(slab_stat nf_tpkt_flow order))))
 }
 
 # Unreclaimable kernel memory: slabs such as nf_tpkt_flow, and the flow

@@ -25,16 +25,11 @@ for k, v in s["counters"].items():
 print("C_flows_active=%d" % s["flows_active"])')"
 }
 
-# nf_tpkt_flow slab cache: "objects-in-use total-objects object-size".  SLUB
-# may merge it with another cache of the same object size (ip4-frags on
-# Debian's 6.1), which /proc/slabinfo then lists under that name only; the
-# sysfs name links to the shared cache, which nothing else fills here.
+# nf_tpkt_flow slab cache: "objects-in-use total-objects object-size"
 flood_slab() {
-	local d=/sys/kernel/slab/nf_tpkt_flow
-
-	[ -r $d/objects ] || return 0
-	echo "$(cut -d' ' -f1 $d/objects) $(cut -d' ' -f1 $d/total_objects)" \
-	     "$(cat $d/object_size)"
+	[ -n "$(slab_stat nf_tpkt_flow objects)" ] || return 0
+	echo "$(slab_stat nf_tpkt_flow objects) $(slab_stat nf_tpkt_flow total_objects)" \
+	     "$(slab_stat nf_tpkt_flow object_size)"
 }
 
 t_flood_cap() {

@@ -98,7 +98,7 @@ assert p["mode"] == mode and p["max_flows"] == 4 + n % 8, p' ||
 	sleep 2
 	log "flow and history slabs before unload (objects in use):" \
 	    "$(for c in flow hist; do
-		printf 'nf_tpkt_%s %s ' $c "$(cut -d' ' -f1 /sys/kernel/slab/nf_tpkt_$c/objects)"
+		printf 'nf_tpkt_%s %s ' $c "$(slab_stat nf_tpkt_$c objects)"
 	       done)"
 	unload_module || { log "rmmod failed"; ok=1; }
 	m1=$(kernel_mem_used)
