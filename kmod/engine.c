@@ -54,14 +54,17 @@ enum { GO_ON, STOP };
  * goes through it byte by byte.
  */
 
+/*
+ * A segment's parse.  It points to the caller's environment rather than
+ * copying it: every store here is paid on every segment.
+ */
 struct run {
 	struct tpkt_flow *f;
 	struct tpkt_dir *d;
+	const struct tpkt_env *env;
+	struct tpkt_counts *cnt;	/* env->cnt, the one used per header */
+	u32 p, end;	/* what segment_slow() leaves to parse */
 	unsigned int dirn;
-	const struct tpkt_policy *pol;
-	const struct tpkt_sink *sink;
-	void *ctx;
-	struct tpkt_counts *cnt;
 	bool drop;
 };
 
@@ -185,7 +188,7 @@ static unsigned int report(struct run *r, unsigned int check, u32 tpkt_off,
 			   u32 off, u32 value, bool fixable)
 {
 	struct tpkt_dir *d = r->d;
-	unsigned int act = r->pol->action[check];
+	unsigned int act = r->env->pol->action[check];
 	struct tpkt_anomaly a;
 
 	if (act == NF_TPKT_ACT_IGNORE)
@@ -205,8 +208,8 @@ static unsigned int report(struct run *r, unsigned int check, u32 tpkt_off,
 	a.tpkt_off = tpkt_off;
 	a.off = off;
 	a.value = value;
-	if (r->sink->anomaly)
-		r->sink->anomaly(r->ctx, &a);
+	if (r->env->sink->anomaly)
+		r->env->sink->anomaly(r->env->ctx, &a);
 
 	if (act == NF_TPKT_ACT_DROP)
 		poison(r, tpkt_off);
@@ -238,8 +241,8 @@ static void hist_push(struct run *r, u32 off, u8 val)
 	struct tpkt_hist *h = f->hist;
 	struct tpkt_hist_ent e = { .off = off, .val = val, .dir = r->dirn };
 
-	if (!h && r->sink->hist_alloc) {
-		h = r->sink->hist_alloc(r->ctx);
+	if (!h && r->env->sink->hist_alloc) {
+		h = r->env->sink->hist_alloc(r->env->ctx);
 		f->hist = h;
 	}
 	if (!h || !h->cap) {
@@ -276,7 +279,7 @@ static void dir_acked(struct tpkt_dir *d, u32 ack)
 
 static void edit(struct run *r, u32 seg_off, u32 so, u8 val)
 {
-	r->sink->edit(r->ctx, seg_off, val);
+	r->env->sink->edit(r->env->ctx, seg_off, val);
 	r->cnt->ctr[NF_TPKT_CTR_EDITS]++;
 	hist_push(r, so, val);
 }
@@ -299,7 +302,7 @@ static noinline void replay(struct run *r, u32 s, u32 m)
 		if (!before(e->off, m))
 			break;
 		if (!before(e->off, s)) {
-			r->sink->edit(r->ctx, e->off - s, e->val);
+			r->env->sink->edit(r->env->ctx, e->off - s, e->val);
 			r->cnt->ctr[NF_TPKT_CTR_EDITS]++;
 		}
 	}
@@ -325,7 +328,7 @@ static noinline void conn_done(struct run *r)
 		f->cls = d->opt >> 4;
 		f->max_tpdu = d->psize ? d->psize : 128;
 	}
-	if (!r->sink->conn)
+	if (!r->env->sink->conn)
 		return;
 	memset(&ci, 0, sizeof(ci));
 	ci.tpdu = d->tpdu;
@@ -343,7 +346,7 @@ static noinline void conn_done(struct run *r)
 	ci.tsap_len[0] = d->tsap_len[0];
 	ci.tsap_len[1] = d->tsap_len[1];
 	ci.tpkt_off = tpkt_off;
-	r->sink->conn(r->ctx, &ci);
+	r->env->sink->conn(r->env->ctx, &ci);
 }
 
 /* Whether the TPDU being parsed negotiates the TPDU size (CR, CC). */
@@ -559,7 +562,7 @@ static int hdr_byte(struct run *r, u32 seg_off, u8 b)
 	case IDX_RESERVED:
 		if (!b)
 			return GO_ON;
-		act = r->pol->action[NF_TPKT_CHECK_RESERVED];
+		act = r->env->pol->action[NF_TPKT_CHECK_RESERVED];
 		if (act == NF_TPKT_ACT_DROP) {
 			report(r, NF_TPKT_CHECK_RESERVED, tpkt_off, so, b, true);
 			return STOP;
@@ -585,7 +588,7 @@ static int hdr_byte(struct run *r, u32 seg_off, u8 b)
 			return GO_ON;	/* too short for COTP: skip it */
 		}
 		if (f->max_tpdu && (u32)d->tlen - TPKT_HDR_LEN > f->max_tpdu) {
-			act = r->pol->action[NF_TPKT_CHECK_COTP_OVERSIZE];
+			act = r->env->pol->action[NF_TPKT_CHECK_COTP_OVERSIZE];
 			if (act == NF_TPKT_ACT_DROP) {
 				flush_pending(r, tpkt_off);
 				report(r, NF_TPKT_CHECK_COTP_OVERSIZE, tpkt_off,
@@ -602,7 +605,7 @@ static int hdr_byte(struct run *r, u32 seg_off, u8 b)
 			d->hneed = IDX_CODE + 1;
 			return GO_ON;
 		}
-		act = r->pol->action[NF_TPKT_CHECK_COTP_LI];
+		act = r->env->pol->action[NF_TPKT_CHECK_COTP_LI];
 		if (act == NF_TPKT_ACT_DROP) {
 			flush_pending(r, tpkt_off);
 			report(r, NF_TPKT_CHECK_COTP_LI, tpkt_off, so, b, false);
@@ -782,7 +785,7 @@ static noinline int gap(struct run *r, u32 s)
 	 * already has (part of) it: then it never comes again, and dropping
 	 * would stall the connection for good.
 	 */
-	if (r->pol->ooo == NF_TPKT_OOO_DROP && !after(d->acked, d->next))
+	if (r->env->pol->ooo == NF_TPKT_OOO_DROP && !after(d->acked, d->next))
 		return STOP;
 	/* passed unparsed: whatever follows it cannot be framed */
 	d->flags |= DF_DESYNC;
@@ -799,11 +802,10 @@ static noinline int gap(struct run *r, u32 s)
  * [*p, *end); false if there are none, r->drop telling whether the
  * segment is dropped.
  */
-static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg,
-				  u32 *p, u32 *end)
+static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg)
 {
 	struct tpkt_dir *d = r->d;
-	const struct tpkt_policy *pol = r->pol;
+	const struct tpkt_policy *pol = r->env->pol;
 	struct tpkt_counts *cnt = r->cnt;
 	u32 seq = seg->seq, s, e;
 
@@ -868,8 +870,8 @@ static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg,
 	}
 	if (r->drop || before(d->next, s) || !after(e, d->next))
 		return false;
-	*p = d->next - s;
-	*end = e - s;
+	r->p = d->next - s;
+	r->end = e - s;
 	return true;
 }
 
@@ -880,9 +882,7 @@ static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg,
  * anything else takes segment_slow() first.
  */
 int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
-		      const struct tpkt_policy *pol, const struct tpkt_seg *seg,
-		      const struct tpkt_sink *sink, void *ctx,
-		      struct tpkt_counts *cnt)
+		      const struct tpkt_env *env, const struct tpkt_seg *seg)
 {
 	struct tpkt_dir *d = &f->dir[dir], *rev = &f->dir[!dir];
 	u32 p = 0, end = seg->len;
@@ -902,16 +902,19 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 
 	r.f = f;
 	r.d = d;
+	r.env = env;
+	r.cnt = env->cnt;
 	r.dirn = dir;
-	r.pol = pol;
-	r.sink = sink;
-	r.ctx = ctx;
-	r.cnt = cnt;
 	r.drop = false;
-	if (next || segment_slow(&r, seg, &p, &end))
+	if (!next && segment_slow(&r, seg)) {
+		p = r.p;
+		end = r.end;
+		next = true;
+	}
+	if (next)
 		parse(&r, seg, p, end);
 	if (r.drop) {
-		cnt->ctr[NF_TPKT_CTR_DROPS]++;
+		r.cnt->ctr[NF_TPKT_CTR_DROPS]++;
 		return TPKT_DROP;
 	}
 	return TPKT_ACCEPT;

@@ -220,6 +220,7 @@ static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
 			      u8 src)
 {
 	struct seg_ctx c = { .tn = tn, .skb = skb, .thoff = thoff };
+	struct tpkt_env env = { .pol = &pol->eng, .sink = &seg_sink, .ctx = &c };
 	struct tpkt_seg seg;
 	struct nf_tpkt_flow *f;
 	unsigned int doff = th->doff * 4, i, verdict, retried = 0;
@@ -264,8 +265,9 @@ again:
 		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_FIN(c.dir));
 	if (th->rst)
 		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_RST);
-	verdict = tpkt_flow_segment(&f->eng, c.dir, &pol->eng, &seg, &seg_sink,
-				    &c, this_cpu_ptr(tn->stats));
+	/* bottom halves are off: this CPU's counters stay ours */
+	env.cnt = this_cpu_ptr(tn->stats);
+	verdict = tpkt_flow_segment(&f->eng, c.dir, &env, &seg);
 	spin_unlock_bh(&f->lock);
 
 	for (i = 0; i < c.nev; i++)

@@ -478,10 +478,13 @@ static const u8 *apply_edits(struct run *r, const struct pkt *p,
 static int feed_piece(struct run *r, struct flow *f, unsigned int dir,
 		      const struct tpkt_seg *seg, u32 off, u32 cap)
 {
+	const struct tpkt_env env = {
+		.pol = &r->pol, .sink = &sink, .ctx = r, .cnt = &f->d[dir].cnt,
+	};
+
 	r->piece_off = off;
 	r->piece_cap = cap;
-	return tpkt_flow_segment(&f->tf, dir, &r->pol, seg, &sink, r,
-				 &f->d[dir].cnt);
+	return tpkt_flow_segment(&f->tf, dir, &env, seg);
 }
 
 /*

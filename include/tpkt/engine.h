@@ -217,14 +217,28 @@ struct tpkt_flow {
 void tpkt_flow_init(struct tpkt_flow *f);
 
 /*
+ * struct tpkt_env - what a segment is parsed with, besides its flow.
+ * @pol: the policy.
+ * @sink: where findings go; @ctx is passed to its callbacks.
+ * @cnt: the counters to increment.
+ *
+ * The engine reads it, and keeps only a pointer to it: a caller that feeds
+ * many segments with the same policy, sink and counters fills it once.
+ */
+struct tpkt_env {
+	const struct tpkt_policy *pol;
+	const struct tpkt_sink *sink;
+	void *ctx;
+	struct tpkt_counts *cnt;
+};
+
+/*
  * tpkt_flow_segment - feed one segment of direction @dir (0 or 1).
- * Returns TPKT_ACCEPT or TPKT_DROP.  The edits reported through @sink must
- * be applied to the segment if it is accepted.
+ * Returns TPKT_ACCEPT or TPKT_DROP.  The edits reported through
+ * @env->sink must be applied to the segment if it is accepted.
  */
 int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
-		      const struct tpkt_policy *pol, const struct tpkt_seg *seg,
-		      const struct tpkt_sink *sink, void *ctx,
-		      struct tpkt_counts *cnt);
+		      const struct tpkt_env *env, const struct tpkt_seg *seg);
 
 /* Whether direction @dir is tracked (synchronised and not closed). */
 bool tpkt_dir_tracked(const struct tpkt_flow *f, unsigned int dir);

@@ -122,16 +122,17 @@ static void one_pass(const struct stream *s, unsigned int seg,
 	struct tpkt_flow f;
 	struct tpkt_seg sg = { .read = read_buf, .flags = TPKT_SEG_SYN,
 			       .seq = 1000 };
+	const struct tpkt_env env = { .pol = pol, .sink = &sink, .cnt = cnt };
 	size_t off;
 
 	tpkt_flow_init(&f);
-	tpkt_flow_segment(&f, 0, pol, &sg, &sink, NULL, cnt);
+	tpkt_flow_segment(&f, 0, &env, &sg);
 	sg.flags = TPKT_SEG_ACK;
 	for (off = 0; off < s->len; off += seg) {
 		sg.seq = 1001 + off;
 		sg.len = s->len - off < seg ? s->len - off : seg;
 		sg.priv = s->buf + off;
-		tpkt_flow_segment(&f, 0, pol, &sg, &sink, NULL, cnt);
+		tpkt_flow_segment(&f, 0, &env, &sg);
 	}
 }
 

@@ -117,14 +117,17 @@ void feed_free(struct feed *f)
 static int feed_seg(struct feed *f, unsigned int dir, struct tpkt_seg *seg,
 		    u32 off, u8 *out)
 {
+	const struct tpkt_env env = {
+		.pol = &f->pol, .sink = &feed_sink, .ctx = f, .cnt = &f->cnt,
+	};
+
 	f->cur_dir = dir;
 	f->cur_off = off;
 	f->cur = out;
 	f->cur_len = seg->len;
 	if (out && seg->len)
 		memcpy(out, seg->priv, seg->len);
-	return tpkt_flow_segment(&f->flow, dir, &f->pol, seg, &feed_sink, f,
-				 &f->cnt);
+	return tpkt_flow_segment(&f->flow, dir, &env, seg);
 }
 
 int feed_syn(struct feed *f, unsigned int dir, u32 isn)
