@@ -219,7 +219,8 @@ void tpkt_flow_init(struct tpkt_flow *f);
 /*
  * struct tpkt_env - what a segment is parsed with, besides its flow.
  * @pol: the policy.
- * @sink: where findings go; @ctx is passed to its callbacks.
+ * @sink: where findings go.
+ * @ctx: passed to @sink's callbacks.
  * @cnt: the counters to increment.
  *
  * The engine reads it, and keeps only a pointer to it: a caller that feeds
