@@ -64,9 +64,14 @@ struct run {
 	const struct tpkt_env *env;
 	struct tpkt_counts *cnt;	/* env->cnt, the one used per header */
 	u32 p, end;	/* what segment_slow() leaves to parse */
-	unsigned int dirn;
 	bool drop;
 };
+
+/* The direction being parsed, 0 or 1: not stored, only slow paths ask. */
+static unsigned int run_dir(const struct run *r)
+{
+	return r->d - r->f->dir;
+}
 
 static inline bool before(u32 a, u32 b)
 {
@@ -239,7 +244,7 @@ static void hist_push(struct run *r, u32 off, u8 val)
 {
 	struct tpkt_flow *f = r->f;
 	struct tpkt_hist *h = f->hist;
-	struct tpkt_hist_ent e = { .off = off, .val = val, .dir = r->dirn };
+	struct tpkt_hist_ent e = { .off = off, .val = val, .dir = run_dir(r) };
 
 	if (!h && r->env->sink->hist_alloc) {
 		h = r->env->sink->hist_alloc(r->env->ctx);
@@ -296,7 +301,7 @@ static noinline void replay(struct run *r, u32 s, u32 m)
 	for (i = 0; h && i < h->count; i++) {
 		const struct tpkt_hist_ent *e = &h->ent[(h->head + i) % h->cap];
 
-		if (e->dir != r->dirn)
+		if (e->dir != run_dir(r))
 			continue;
 		/* a direction's entries are in stream order */
 		if (!before(e->off, m))
@@ -884,14 +889,15 @@ static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg)
 int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 		      const struct tpkt_env *env, const struct tpkt_seg *seg)
 {
-	struct tpkt_dir *d = &f->dir[dir], *rev = &f->dir[!dir];
+	struct tpkt_dir *d = &f->dir[dir], *rev = dir ? f->dir : f->dir + 1;
 	u32 p = 0, end = seg->len;
+	unsigned int flags = seg->flags;
 	struct run r;
 	bool next;
 
-	if ((seg->flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED))
+	if ((flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED))
 		dir_acked(rev, seg->ack - rev->isn);
-	next = !(seg->flags & (TPKT_SEG_SYN | TPKT_SEG_RST)) && end &&
+	next = !(flags & (TPKT_SEG_SYN | TPKT_SEG_RST)) && end &&
 	       (d->flags & (DF_SYNCED | DF_CLOSED | DF_POISON | DF_DESYNC)) ==
 	       DF_SYNCED && seg->seq - d->isn == d->next;
 	if (next && d->pos >= d->hneed && end < (u32)(d->tlen - d->pos)) {
@@ -904,7 +910,6 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 	r.d = d;
 	r.env = env;
 	r.cnt = env->cnt;
-	r.dirn = dir;
 	r.drop = false;
 	if (!next && segment_slow(&r, seg)) {
 		p = r.p;
