@@ -179,6 +179,16 @@ static double run_memcpy(const struct stream *s, unsigned int seg)
 	return t0;
 }
 
+static unsigned int pdu_index(unsigned int pdu)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_PDU; i++)
+		if (pdu_sizes[i] == pdu)
+			return i;
+	abort();
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -289,6 +299,21 @@ int main(int argc, char **argv)
 		}
 	printf("memcpy over the same buffers: %.2f Gbit/s (mean of medians)\n",
 	       mc_sum / n_mc);
+	/* the target: a header costs about the same whatever the PDU size */
+	for (j = 0; j < N_SEG; j++) {
+		unsigned int i64 = pdu_index(64), i1024 = pdu_index(1024);
+		double at64, at1024, ratio;
+
+		stats(&eng[j][i64][0], &at64, &min, &max);
+		stats(&eng[j][i1024][0], &at1024, &min, &max);
+		ratio = at1024 / clean[i1024].headers /
+			(at64 / clean[i64].headers);
+		printf("%u-byte segments: a clean header of a 1024-byte PDU costs %.3f times one of a 64-byte PDU (target: at most 1.5)\n",
+		       seg_sizes[j], ratio);
+		if (out)
+			fprintf(out, "  \"engine.%u.clean.ratio_1024_64\": %.3f,\n",
+				seg_sizes[j], ratio);
+	}
 	if (out) {
 		fprintf(out, "  \"engine.memcpy_gbps\": %.3f\n}\n", mc_sum / n_mc);
 		fclose(out);
