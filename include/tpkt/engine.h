@@ -223,8 +223,9 @@ void tpkt_flow_init(struct tpkt_flow *f);
  * @ctx: passed to @sink's callbacks.
  * @cnt: the counters to increment.
  *
- * The engine reads it, and keeps only a pointer to it: a caller that feeds
- * many segments with the same policy, sink and counters fills it once.
+ * The engine only reads it, through a pointer, during the call: it may live
+ * on the caller's stack, and a caller that feeds many segments with the
+ * same policy, sink and counters fills it once.
  */
 struct tpkt_env {
 	const struct tpkt_policy *pol;
