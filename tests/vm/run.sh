@@ -51,26 +51,13 @@ start=$(date +%s)
 # 2 vCPUs so both directions of a flow can really run at once; --verbose
 # puts the guest kernel's console in the log, so that a guest that dies
 # (panic=-1 reboots, and QEMU exits) leaves its last words there.
-#
-# Under TCG a kernel can die while it boots, before anything of this
-# project runs: 6.12 once hit "Oops: int3" in sched_clock_cpu() from an
-# initcall, the emulator racing the kernel's own text patching (see
-# tcg-jump-label.sh).  A guest that never printed the suite's first line
-# is booted again, at most twice, and said so; one that died later fails.
-for boot in 1 2 3; do
+. "$ROOT/tests/vm/boot.sh"
+boot_guest "$LOG" "^kernel $KVER, " \
 	timeout "${VM_TIMEOUT:-1500}" vng --run "$VMLINUZ" --disable-kvm --cpus 2 --verbose \
-		--memory "${VM_MEMORY:-1536M}" \
-		--user root --rwdir "/tmp/nf_tpkt-out=$OUTDIR" -- \
-		env ROOT="$ROOT" OUT=/tmp/nf_tpkt-out bash "$ROOT/tests/vm/suite.sh" "$@" 2>&1 | tee "$LOG"
-	rc=${PIPESTATUS[0]}
-	grep -q "^kernel $KVER, " "$LOG" && break
-	[ $boot -lt 3 ] || break
-	cp "$LOG" "$LOG.boot$boot"
-	oops=$(grep -m1 -E 'Oops:|BUG:|Kernel panic' "$LOG" | sed 's/^\[ *[0-9.]*\] //')
-	echo "run.sh: the guest died before the suite started (exit $rc;" \
-	     "${oops:-no oops on its console}): booting again, console kept in" \
-	     "$LOG.boot$boot" >&2
-done
+	--memory "${VM_MEMORY:-1536M}" \
+	--user root --rwdir "/tmp/nf_tpkt-out=$OUTDIR" -- \
+	env ROOT="$ROOT" OUT=/tmp/nf_tpkt-out bash "$ROOT/tests/vm/suite.sh" "$@"
+rc=$?
 end=$(date +%s)
 
 tally=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)
