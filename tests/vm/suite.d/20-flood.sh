@@ -27,8 +27,10 @@ print("C_flows_active=%d" % s["flows_active"])')"
 
 # nf_tpkt_flow slab cache: "objects-in-use total-objects object-size"
 flood_slab() {
-	[ -n "$(slab_stat nf_tpkt_flow objects)" ] || return 0
-	echo "$(slab_stat nf_tpkt_flow objects) $(slab_stat nf_tpkt_flow total_objects)" \
+	local used
+
+	used=$(slab_stat nf_tpkt_flow objects) || return 0
+	echo "$used $(slab_stat nf_tpkt_flow total_objects)" \
 	     "$(slab_stat nf_tpkt_flow object_size)"
 }
 
