@@ -27,6 +27,7 @@
 #define DF_PENDING	(DF_PEND_RES | DF_PEND_OVER | DF_PEND_LI)
 #define DF_LI_BAD	0x0080	/* LI unusable: do not parse past the code */
 #define DF_PREF		0x0100	/* preferred maximum TPDU size (0xf0) seen */
+#define DF_CR_SIZE	0x0800	/* ->psize is what this direction's CR proposed */
 
 /* Parameter parser states (->pstate). */
 enum { PS_CODE, PS_LEN, PS_VALUE, PS_SKIP };
@@ -44,6 +45,19 @@ enum { PS_CODE, PS_LEN, PS_VALUE, PS_SKIP };
  * and class.  TSAP offsets are kept from here so they fit a byte.
  */
 #define CR_VAR_OFF		11
+
+/*
+ * TPDU size (parameter 0xc0) codes.  ISO 8073 13.3.4 b) allows 7 (128
+ * octets) to 11 (2048) in class 0 and to 13 (8192) in the others, for the
+ * network services of its time.  Over TCP the TPKT is the only bound:
+ * RFC 1006 section 6 lets class 0 carry TPDUs up to 65531 octets, RFC 2126
+ * runs class 2 in the same TPKTs, and stacks in the field offer 8192
+ * (IEC 61850 MMS) and codes up to 16 (65536, which the TPKT caps).  Without
+ * a size in the CC, ISO 8073's default applies.
+ */
+#define TPDU_CODE_MIN		7
+#define TPDU_CODE_MAX		16
+#define TPDU_SIZE_DEFAULT	128
 
 enum { GO_ON, STOP };
 
@@ -313,11 +327,37 @@ static noinline void replay(struct run *r, u32 s, u32 m)
 	}
 }
 
+/*
+ * A CC fixes the class and the maximum TPDU size, one size for both
+ * directions.  The responder may lower the size the CR proposed but not
+ * raise it (ISO 8073 13.4.4, with 13.3.4 b); a CC that does is reported and
+ * the proposal holds.  A CR not seen (pickup) bounds nothing.
+ */
+static noinline int cc_size(struct run *r, u32 tpkt_off)
+{
+	struct tpkt_dir *d = r->d;
+	const struct tpkt_dir *cr = &r->f->dir[!run_dir(r)];
+	u32 size = d->psize ? d->psize : TPDU_SIZE_DEFAULT;
+
+	if (cr->flags & DF_CR_SIZE) {
+		u32 proposed = cr->psize ? cr->psize : TPDU_SIZE_DEFAULT;
+
+		if (size > proposed) {
+			if (report(r, NF_TPKT_CHECK_COTP_PARAM, tpkt_off,
+				   d->next, size, false) == NF_TPKT_ACT_DROP)
+				return STOP;
+			size = proposed;
+		}
+	}
+	r->f->cls = d->opt >> 4;
+	r->f->max_tpdu = size;
+	return GO_ON;
+}
+
 /* Apply what CR/CC negotiated to the flow. */
 static noinline void conn_done(struct run *r)
 {
 	struct tpkt_dir *d = r->d;
-	struct tpkt_flow *f = r->f;
 	struct tpkt_conn_info ci;
 	u32 tpkt_off = d->next - d->pos;
 	unsigned int i;
@@ -329,10 +369,10 @@ static noinline void conn_done(struct run *r)
 		   false) == NF_TPKT_ACT_DROP)
 		return;
 
-	if (d->tpdu == NF_TPKT_TPDU_CC) {
-		f->cls = d->opt >> 4;
-		f->max_tpdu = d->psize ? d->psize : 128;
-	}
+	if (d->tpdu == NF_TPKT_TPDU_CR)
+		d->flags |= DF_CR_SIZE;
+	if (d->tpdu == NF_TPKT_TPDU_CC && cc_size(r, tpkt_off) == STOP)
+		return;
 	if (!r->env->sink->conn)
 		return;
 	memset(&ci, 0, sizeof(ci));
@@ -364,13 +404,12 @@ static bool sizes_tpdu(const struct tpkt_dir *d)
 static int param_done(struct run *r, u32 tpkt_off, u8 b)
 {
 	struct tpkt_dir *d = r->d;
-	u8 max_code = (d->opt >> 4) == 0 ? 11 : 13;
 
 	if (!sizes_tpdu(d))
 		return GO_ON;
 	switch (d->pcode) {
 	case 0xc0:
-		if (b < 7 || b > max_code) {
+		if (b < TPDU_CODE_MIN || b > TPDU_CODE_MAX) {
 			if (report(r, NF_TPKT_CHECK_COTP_PARAM, tpkt_off,
 				   d->next, b, false) == NF_TPKT_ACT_DROP)
 				return STOP;
@@ -383,8 +422,15 @@ static int param_done(struct run *r, u32 tpkt_off, u8 b)
 	case 0xf0:
 		/*
 		 * Its value was gathered in ->psize (see param_byte()), in
-		 * units of 128 octets; anything past 2^31 is "no limit".
+		 * units of 128 octets; anything past 2^31 is "no limit".  A
+		 * size of 0 is no size at all.
 		 */
+		if (!d->psize) {
+			if (report(r, NF_TPKT_CHECK_COTP_PARAM, tpkt_off,
+				   d->next, 0, false) == NF_TPKT_ACT_DROP)
+				return STOP;
+			break;
+		}
 		d->psize = d->psize < (1U << 24) ? d->psize * 128 : 1U << 31;
 		d->flags |= DF_PREF;
 		break;
@@ -530,6 +576,7 @@ static int code_byte(struct run *r, u32 tpkt_off, u8 b)
 	if ((1U << t) & PARSED_TPDUS) {
 		d->hneed = IDX_LI + 1 + li;
 		d->pstate = PS_CODE;
+		d->flags &= ~DF_CR_SIZE;
 		d->psize = 0;
 		d->dst_ref = 0;
 		d->src_ref = 0;

@@ -249,7 +249,7 @@ size_t feed_gen_stream(u64 *seed, u8 *buf, size_t cap, unsigned int n_tpkts,
 				break;
 			case 4:
 				if (cotp[1] == 0xe0)
-					cotp[9] = 0x0e;	/* TPDU size code */
+					cotp[9] = 0x11;	/* TPDU size code */
 				else
 					cotp[0] = 1;	/* LI too small */
 				break;

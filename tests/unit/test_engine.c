@@ -365,11 +365,16 @@ static const struct check_case checks[] = {
 	{ "param-length", NF_TPKT_CHECK_COTP_PARAM,
 	  { 3, 0, 0, 15, 10, 0xe0, 0, 0, 0, 1, 0, 0xc0, 2, 0, 10 }, 15 },
 	{ "param-size-class0", NF_TPKT_CHECK_COTP_PARAM,
-	  { 3, 0, 0, 14, 9, 0xe0, 0, 0, 0, 1, 0, 0xc0, 1, 12 }, 14 },
+	  { 3, 0, 0, 14, 9, 0xe0, 0, 0, 0, 1, 0, 0xc0, 1, 17 }, 14 },
 	{ "param-size-low", NF_TPKT_CHECK_COTP_PARAM,
 	  { 3, 0, 0, 14, 9, 0xe0, 0, 0, 0, 1, 0x20, 0xc0, 1, 6 }, 14 },
 	{ "param-size-high", NF_TPKT_CHECK_COTP_PARAM,
-	  { 3, 0, 0, 14, 9, 0xe0, 0, 0, 0, 1, 0x20, 0xc0, 1, 14 }, 14 },
+	  { 3, 0, 0, 14, 9, 0xe0, 0, 0, 0, 1, 0x20, 0xc0, 1, 17 }, 14 },
+	{ "param-pref-zero", NF_TPKT_CHECK_COTP_PARAM,
+	  { 3, 0, 0, 14, 9, 0xe0, 0, 0, 0, 1, 0, 0xf0, 1, 0 }, 14 },
+	{ "param-pref-length", NF_TPKT_CHECK_COTP_PARAM,
+	  { 3, 0, 0, 18, 13, 0xe0, 0, 0, 0, 1, 0, 0xf0, 5, 0, 0, 0, 0, 8 },
+	  18 },
 	{ "param-dr", NF_TPKT_CHECK_COTP_PARAM,
 	  { 3, 0, 0, 14, 9, 0x80, 0, 1, 0, 2, 0, 0xc3, 1, 0 }, 14 },
 };
@@ -569,6 +574,142 @@ static void test_size_parameters(void **state)
 	assert_int_equal(F.conn[0].cause, 0x80);
 	assert_int_equal(F.conn[0].tpdu_size, 0);
 	assert_int_equal(F.flow.max_tpdu, 0);
+}
+
+/*
+ * A CR proposing size code @cr_code and a CC answering @cc_code (0: none);
+ * returns the CC's verdict.
+ */
+static int negotiate_sizes(unsigned int cls, u8 cr_code, u8 cc_code)
+{
+	u8 cr[] = { 0x03, 0, 0, 14, 9, 0xe0, 0, 0, 0, 1, (u8)(cls << 4),
+		    0xc0, 1, cr_code };
+	u8 cc[] = { 0x03, 0, 0, 14, 9, 0xd0, 0, 1, 0, 2, (u8)(cls << 4),
+		    0xc0, 1, cc_code };
+
+	if (!cr_code) {
+		cr[3] = 11;
+		cr[4] = 6;
+	}
+	if (!cc_code) {
+		cc[3] = 11;
+		cc[4] = 6;
+	}
+	assert_int_equal(feed_data(&F, 0, 0, cr, cr[3], 0, NULL), TPKT_ACCEPT);
+	return feed_data(&F, 1, 0, cc, cc[3], 0, NULL);
+}
+
+/*
+ * Every size code RFC 1006 and the stacks in the field use, in class 0 and
+ * class 2, CR and CC agreeing: no anomaly, that size on the flow, and a DT
+ * of exactly that size in either direction passes clean, one octet more
+ * is oversize.
+ */
+static void test_every_tpdu_size_code(void **state)
+{
+	static const u8 dt[] = { 2, 0xf0, 0x80 };
+	static u8 buf[70000];
+	unsigned int cls, code, dir;
+
+	(void)state;
+	for (cls = 0; cls <= 2; cls += 2) {
+		for (code = 7; code <= 16; code++) {
+			u32 size = 1U << code, tlen;
+			u32 seq[2] = { 14, 14 };
+
+			start(NF_TPKT_MODE_NORMALIZE);
+			assert_int_equal(negotiate_sizes(cls, code, code),
+					 TPKT_ACCEPT);
+			print_message("class %u code %u\n", cls, code);
+			assert_int_equal(F.n_anom, 0);
+			assert_int_equal(F.flow.cls, cls);
+			assert_int_equal(F.flow.max_tpdu, size);
+			/* the TPKT's 16-bit length bounds code 16 */
+			tlen = size + 4 > 65535 ? 65535 : size + 4;
+			for (dir = 0; dir < 2; dir++) {
+				size_t n = feed_put_tpkt(buf, sizeof(buf), 0,
+							 dt, 3, tlen - 4 - 3);
+
+				assert_int_equal(n, tlen);
+				assert_int_equal(feed_data(&F, dir, seq[dir],
+							   buf, n, 0, NULL),
+						 TPKT_ACCEPT);
+				seq[dir] += n;
+			}
+			assert_int_equal(F.n_anom, 0);
+			if (code < 16) {
+				size_t n = feed_put_tpkt(buf, sizeof(buf), 0,
+							 dt, 3, size - 3 + 1);
+
+				feed_data(&F, 0, seq[0], buf, n, 0, NULL);
+				assert_int_equal(F.n_anom, 1);
+				assert_int_equal(F.anom[0].check,
+						 NF_TPKT_CHECK_COTP_OVERSIZE);
+			}
+			feed_free(&F);
+		}
+	}
+}
+
+/*
+ * The CC decides, one size for both directions: a CC may lower what the CR
+ * proposed (and a CR without the parameter proposes ISO 8073's 128); a CC
+ * raising it is reported and the proposal holds; a CC without the
+ * parameter means 128 whatever the CR proposed.
+ */
+static void test_size_negotiation(void **state)
+{
+	static const struct {
+		const char *name;
+		u8 cls, cr, cc;
+		u32 max_tpdu;
+		bool anomaly;
+	} cases[] = {
+		{ "CC lowers 8192 to 1024", 0, 0x0d, 0x0a, 1024, false },
+		{ "CC lowers 65536 to 128", 2, 0x10, 0x07, 128, false },
+		{ "CC raises 1024 to 8192", 0, 0x0a, 0x0d, 1024, true },
+		{ "CR without size, CC 128", 0, 0, 0x07, 128, false },
+		{ "CR without size, CC 1024", 0, 0, 0x0a, 128, true },
+		{ "CC without size", 0, 0x0d, 0, 128, false },
+	};
+	static const u8 dt_1028[1028 + 4] = { 3, 0, 0x04, 0x08, 2, 0xf0, 0x80 };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		print_message("%s\n", cases[i].name);
+		start(NF_TPKT_MODE_NORMALIZE);
+		assert_int_equal(negotiate_sizes(cases[i].cls, cases[i].cr,
+						 cases[i].cc), TPKT_ACCEPT);
+		assert_int_equal(F.flow.max_tpdu, cases[i].max_tpdu);
+		assert_int_equal(F.n_anom, cases[i].anomaly);
+		if (cases[i].anomaly) {
+			assert_int_equal(F.anom[0].check,
+					 NF_TPKT_CHECK_COTP_PARAM);
+			assert_int_equal(F.anom[0].tpdu, NF_TPKT_TPDU_CC);
+		}
+		/* the same limit holds for the CR's side and the CC's */
+		feed_data(&F, 0, cases[i].cr ? 14 : 11, dt_1028, 1032, 0,
+			  NULL);
+		feed_data(&F, 1, cases[i].cc ? 14 : 11, dt_1028, 1032, 0,
+			  NULL);
+		assert_int_equal(F.n_anom, cases[i].anomaly +
+				 (cases[i].max_tpdu < 1028 ? 2 : 0));
+		feed_free(&F);
+	}
+}
+
+/* In enforce, a CC raising the size is dropped when cotp-param says drop. */
+static void test_size_raise_dropped(void **state)
+{
+	(void)state;
+	start(NF_TPKT_MODE_ENFORCE);
+	feed_set_action(&F, NF_TPKT_MODE_ENFORCE, NF_TPKT_CHECK_COTP_PARAM,
+			NF_TPKT_ACT_DROP);
+	assert_int_equal(negotiate_sizes(0, 0x0a, 0x0b), TPKT_DROP);
+	assert_int_equal(F.n_anom, 1);
+	assert_int_equal(F.anom[0].action, NF_TPKT_ACT_DROP);
+	assert_true(tpkt_dir_blocked(&F.flow, 1));
 }
 
 /* A preferred maximum of 2^24 * 128 or more means no limit at all. */
@@ -1140,6 +1281,9 @@ int main(void)
 		T(test_oversize),
 		T(test_default_tpdu_size),
 		T(test_size_parameters),
+		T(test_every_tpdu_size_code),
+		T(test_size_negotiation),
+		T(test_size_raise_dropped),
 		T(test_preferred_size_without_limit),
 		T(test_early_anomalies_name_the_tpdu),
 		T(test_big_segment_many_tpkts),
