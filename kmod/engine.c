@@ -27,7 +27,6 @@
 #define DF_PENDING	(DF_PEND_RES | DF_PEND_OVER | DF_PEND_LI)
 #define DF_LI_BAD	0x0080	/* LI unusable: do not parse past the code */
 #define DF_PREF		0x0100	/* preferred maximum TPDU size (0xf0) seen */
-#define DF_CR_SIZE	0x0800	/* ->psize is what this direction's CR proposed */
 
 /* Parameter parser states (->pstate). */
 enum { PS_CODE, PS_LEN, PS_VALUE, PS_SKIP };
@@ -79,6 +78,8 @@ struct run {
 	struct tpkt_counts *cnt;	/* env->cnt, the one used per header */
 	u32 p, end;	/* what segment_slow() leaves to parse */
 	bool drop;
+	bool unjudged;	/* dropped or held ahead of a gap, not for a check */
+	bool hold;
 };
 
 /* The direction being parsed, 0 or 1: not stored, only slow paths ask. */
@@ -329,29 +330,18 @@ static noinline void replay(struct run *r, u32 s, u32 m)
 
 /*
  * A CC fixes the class and the maximum TPDU size, one size for both
- * directions.  The responder may lower the size the CR proposed but not
- * raise it (ISO 8073 13.4.4, with 13.3.4 b); a CC that does is reported and
- * the proposal holds.  A CR not seen (pickup) bounds nothing.
+ * directions: its own, or ISO 8073's default without the parameter.  The
+ * standard lets the responder only lower what the CR proposed, but stacks
+ * answer with their own size whatever the CR said, and both peers then use
+ * the CC's; so the CC's is what the flow is judged by, and a CC above the
+ * proposal is not reported.
  */
-static noinline int cc_size(struct run *r, u32 tpkt_off)
+static void cc_done(struct run *r)
 {
 	struct tpkt_dir *d = r->d;
-	const struct tpkt_dir *cr = &r->f->dir[!run_dir(r)];
-	u32 size = d->psize ? d->psize : TPDU_SIZE_DEFAULT;
 
-	if (cr->flags & DF_CR_SIZE) {
-		u32 proposed = cr->psize ? cr->psize : TPDU_SIZE_DEFAULT;
-
-		if (size > proposed) {
-			if (report(r, NF_TPKT_CHECK_COTP_PARAM, tpkt_off,
-				   d->next, size, false) == NF_TPKT_ACT_DROP)
-				return STOP;
-			size = proposed;
-		}
-	}
 	r->f->cls = d->opt >> 4;
-	r->f->max_tpdu = size;
-	return GO_ON;
+	r->f->max_tpdu = d->psize ? d->psize : TPDU_SIZE_DEFAULT;
 }
 
 /* Apply what CR/CC negotiated to the flow. */
@@ -369,10 +359,8 @@ static noinline void conn_done(struct run *r)
 		   false) == NF_TPKT_ACT_DROP)
 		return;
 
-	if (d->tpdu == NF_TPKT_TPDU_CR)
-		d->flags |= DF_CR_SIZE;
-	if (d->tpdu == NF_TPKT_TPDU_CC && cc_size(r, tpkt_off) == STOP)
-		return;
+	if (d->tpdu == NF_TPKT_TPDU_CC)
+		cc_done(r);
 	if (!r->env->sink->conn)
 		return;
 	memset(&ci, 0, sizeof(ci));
@@ -576,7 +564,6 @@ static int code_byte(struct run *r, u32 tpkt_off, u8 b)
 	if ((1U << t) & PARSED_TPDUS) {
 		d->hneed = IDX_LI + 1 + li;
 		d->pstate = PS_CODE;
-		d->flags &= ~DF_CR_SIZE;
 		d->psize = 0;
 		d->dst_ref = 0;
 		d->src_ref = 0;
@@ -812,12 +799,24 @@ u32 tpkt_dir_stream_bytes(const struct tpkt_flow *f, unsigned int dir)
 	return f->dir[dir].next;
 }
 
+bool tpkt_dir_reached(const struct tpkt_flow *f, unsigned int dir, u32 seq)
+{
+	const struct tpkt_dir *d = &f->dir[dir];
+
+	return !(d->flags & DF_SYNCED) || !after(seq - d->isn, d->next);
+}
+
 bool tpkt_dir_picked_up(const struct tpkt_flow *f, unsigned int dir)
 {
 	return f->dir[dir].flags & DF_PICKED;
 }
 
-/* A segment ahead of the frontier: may it be parsed as if in order? */
+/*
+ * A segment ahead of the frontier: may it be parsed as if in order?
+ * Returns GO_ON, STOP to drop it, or HOLD to have the caller keep it and
+ * feed it again once the frontier reaches it.
+ */
+#define HOLD	2
 static noinline int gap(struct run *r, u32 s)
 {
 	struct tpkt_dir *d = r->d;
@@ -833,12 +832,18 @@ static noinline int gap(struct run *r, u32 s)
 		return GO_ON;
 	}
 	/*
-	 * Dropping makes the sender fill the gap first, unless the receiver
-	 * already has (part of) it: then it never comes again, and dropping
-	 * would stall the connection for good.
+	 * Holding or dropping waits for the sender to fill the gap, unless
+	 * the receiver already has (part of) it: then it never comes again,
+	 * and waiting would stall the connection for good.
 	 */
-	if (r->env->pol->ooo == NF_TPKT_OOO_DROP && !after(d->acked, d->next))
-		return STOP;
+	if (!after(d->acked, d->next)) {
+		if (r->env->pol->ooo == NF_TPKT_OOO_HOLD)
+			return HOLD;
+		if (r->env->pol->ooo == NF_TPKT_OOO_DROP) {
+			r->cnt->ctr[NF_TPKT_CTR_OOO_DROPS]++;
+			return STOP;
+		}
+	}
 	/* passed unparsed: whatever follows it cannot be framed */
 	d->flags |= DF_DESYNC;
 	d->stop = s;
@@ -907,8 +912,13 @@ static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg)
 		if (!after(e, d->next))
 			return false;
 	} else if (after(s, d->next) && !(d->flags & DF_DESYNC)) {
-		if (gap(r, s) == STOP) {
+		switch (gap(r, s)) {
+		case HOLD:
+			r->hold = true;
+			return false;
+		case STOP:
 			r->drop = true;
+			r->unjudged = true;
 			return false;
 		}
 	}
@@ -958,6 +968,8 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 	r.env = env;
 	r.cnt = env->cnt;
 	r.drop = false;
+	r.unjudged = false;
+	r.hold = false;
 	if (!next && segment_slow(&r, seg)) {
 		p = r.p;
 		end = r.end;
@@ -965,8 +977,11 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 	}
 	if (next)
 		parse(&r, seg, p, end);
+	if (r.hold)
+		return TPKT_HOLD;
 	if (r.drop) {
-		r.cnt->ctr[NF_TPKT_CTR_DROPS]++;
+		if (!r.unjudged)
+			r.cnt->ctr[NF_TPKT_CTR_DROPS]++;
 		return TPKT_DROP;
 	}
 	return TPKT_ACCEPT;

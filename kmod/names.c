@@ -28,10 +28,10 @@ static const char *const counter_names[] = {
 	"packets", "bytes", "tpkts", "edits", "drops", "desyncs", "resyncs",
 	"ooo", "rexmits", "rexmit_unfixed", "pickups", "untracked",
 	"fragments", "flows_created", "flows_expired", "flows_evicted",
-	"flows_refused", "events_suppressed",
+	"flows_refused", "events_suppressed", "ooo_held", "ooo_drops",
 };
 
-static const char *const ooo_names[] = { "drop", "pass" };
+static const char *const ooo_names[] = { "drop", "pass", "hold" };
 static const char *const pickup_names[] = { "strict", "loose" };
 static const char *const full_names[] = { "fail-open", "fail-closed" };
 static const char *const hook_names[] = { "forward", "input", "output" };

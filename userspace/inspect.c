@@ -872,7 +872,9 @@ static void print_summary(const struct cfg *c, const struct totals *t)
 		printf(" (%llu on bytes not in the capture)",
 		       (unsigned long long)t->uncaptured_edits);
 	putchar('\n');
-	printf("drops: %llu\n", (unsigned long long)ctr[NF_TPKT_CTR_DROPS]);
+	printf("drops: %llu (%llu more ahead of a gap)\n",
+	       (unsigned long long)ctr[NF_TPKT_CTR_DROPS],
+	       (unsigned long long)ctr[NF_TPKT_CTR_OOO_DROPS]);
 	printf("desyncs: %llu\n",
 	       (unsigned long long)ctr[NF_TPKT_CTR_DESYNCS]);
 	printf("out-of-order: %llu\n",
@@ -910,6 +912,7 @@ static int print_json(const struct totals *t)
 	     &oom);
 	jadd(o, "edits", jint(ctr[NF_TPKT_CTR_EDITS], &oom), &oom);
 	jadd(o, "drops", jint(ctr[NF_TPKT_CTR_DROPS], &oom), &oom);
+	jadd(o, "ooo_drops", jint(ctr[NF_TPKT_CTR_OOO_DROPS], &oom), &oom);
 	jadd(o, "desyncs", jint(ctr[NF_TPKT_CTR_DESYNCS], &oom), &oom);
 	jadd(o, "events", json_object_get(t->events), &oom);
 	s = oom ? NULL : json_object_to_json_string_ext(o, flags);
@@ -1103,6 +1106,13 @@ int inspect_main(const struct tpktctl_opts *o, int argc, char **argv)
 		free(c.files);
 		return TPKTCTL_EXIT_OK;
 	case ARGS_BAD:
+		free(c.files);
+		return TPKTCTL_EXIT_USAGE;
+	}
+	if ((c.pw.given & PW_OOO) && c.pw.ooo == NF_TPKT_OOO_HOLD) {
+		/* a capture has no later to hold a frame until */
+		tpktctl_err("ooo hold is the kernel's: inspect takes ooo drop "
+			    "or pass");
 		free(c.files);
 		return TPKTCTL_EXIT_USAGE;
 	}

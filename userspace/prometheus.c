@@ -23,7 +23,7 @@ static const char *const counter_help[] = {
 	[NF_TPKT_CTR_BYTES] = "TCP payload bytes of the segments on the port set.",
 	[NF_TPKT_CTR_TPKTS] = "TPKT headers parsed.",
 	[NF_TPKT_CTR_EDITS] = "Bytes rewritten by fix actions, retransmissions included.",
-	[NF_TPKT_CTR_DROPS] = "Segments dropped by a drop action, the out-of-order policy or a fail-closed flow table.",
+	[NF_TPKT_CTR_DROPS] = "Segments dropped by a drop action, a fail-closed flow table or an edit that could not be made.",
 	[NF_TPKT_CTR_DESYNCS] = "Stream directions that lost their TPKT framing.",
 	[NF_TPKT_CTR_RESYNCS] = "Stream directions that found their framing again (loose pickup).",
 	[NF_TPKT_CTR_OOO] = "Segments that arrived ahead of a gap.",
@@ -37,6 +37,8 @@ static const char *const counter_help[] = {
 	[NF_TPKT_CTR_FLOWS_EVICTED] = "Flows removed to make room or by a flush.",
 	[NF_TPKT_CTR_FLOWS_REFUSED] = "New connections not tracked because the flow table was full.",
 	[NF_TPKT_CTR_EVENTS_SUPPRESSED] = "Anomaly events not sent (rate limit, or no memory).",
+	[NF_TPKT_CTR_OOO_HELD] = "Segments held ahead of a gap until it was filled (ooo hold).",
+	[NF_TPKT_CTR_OOO_DROPS] = "Segments dropped because they could not be judged yet (ahead of a gap, nothing more could be held, or the gap stayed open).",
 };
 _Static_assert(ARRAY_SIZE(counter_help) == __NF_TPKT_CTR_MAX, "counter help");
 

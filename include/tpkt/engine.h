@@ -30,9 +30,16 @@
 #define TPKT_SEG_RST	0x04
 #define TPKT_SEG_ACK	0x08
 
+/*
+ * TPKT_HOLD (policy NF_TPKT_OOO_HOLD only): the segment lies ahead of a gap
+ * that may hide a header.  Nothing was parsed or changed; the caller keeps
+ * it (or drops it if it cannot, counting NF_TPKT_CTR_OOO_DROPS) and feeds
+ * it again once tpkt_dir_reached() says the gap is filled.
+ */
 enum tpkt_verdict {
 	TPKT_ACCEPT,
 	TPKT_DROP,
+	TPKT_HOLD,
 };
 
 /* TPDU type of an anomaly found before the TPDU code was parsed. */
@@ -236,7 +243,7 @@ struct tpkt_env {
 
 /*
  * tpkt_flow_segment - feed one segment of direction @dir (0 or 1).
- * Returns TPKT_ACCEPT or TPKT_DROP.  The edits reported through
+ * Returns TPKT_ACCEPT, TPKT_DROP or TPKT_HOLD.  The edits reported through
  * @env->sink must be applied to the segment if it is accepted.
  */
 int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
@@ -250,6 +257,12 @@ bool tpkt_dir_desynced(const struct tpkt_flow *f, unsigned int dir);
 bool tpkt_dir_blocked(const struct tpkt_flow *f, unsigned int dir);
 /* Stream bytes of direction @dir parsed so far, modulo 2^32. */
 u32 tpkt_dir_stream_bytes(const struct tpkt_flow *f, unsigned int dir);
+/*
+ * Whether the parse frontier of direction @dir has reached sequence number
+ * @seq (or the direction is not tracked): a segment held from there may
+ * be fed again.
+ */
+bool tpkt_dir_reached(const struct tpkt_flow *f, unsigned int dir, u32 seq);
 /* Whether direction @dir was picked up mid-stream. */
 bool tpkt_dir_picked_up(const struct tpkt_flow *f, unsigned int dir);
 

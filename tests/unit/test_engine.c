@@ -652,10 +652,9 @@ static void test_every_tpdu_size_code(void **state)
 }
 
 /*
- * The CC decides, one size for both directions: a CC may lower what the CR
- * proposed (and a CR without the parameter proposes ISO 8073's 128); a CC
- * raising it is reported and the proposal holds; a CC without the
- * parameter means 128 whatever the CR proposed.
+ * The CC decides, one size for both directions: the CC's whether it lowers
+ * or raises what the CR proposed (stacks answer with their own), 128 when
+ * the CC has no size whatever the CR proposed.
  */
 static void test_size_negotiation(void **state)
 {
@@ -663,14 +662,12 @@ static void test_size_negotiation(void **state)
 		const char *name;
 		u8 cls, cr, cc;
 		u32 max_tpdu;
-		bool anomaly;
 	} cases[] = {
-		{ "CC lowers 8192 to 1024", 0, 0x0d, 0x0a, 1024, false },
-		{ "CC lowers 65536 to 128", 2, 0x10, 0x07, 128, false },
-		{ "CC raises 1024 to 8192", 0, 0x0a, 0x0d, 1024, true },
-		{ "CR without size, CC 128", 0, 0, 0x07, 128, false },
-		{ "CR without size, CC 1024", 0, 0, 0x0a, 128, true },
-		{ "CC without size", 0, 0x0d, 0, 128, false },
+		{ "CC lowers 8192 to 1024", 0, 0x0d, 0x0a, 1024 },
+		{ "CC lowers 65536 to 128", 2, 0x10, 0x07, 128 },
+		{ "CC raises 1024 to 8192", 0, 0x0a, 0x0d, 8192 },
+		{ "CR without size, CC 2048", 0, 0, 0x0b, 2048 },
+		{ "CC without size", 0, 0x0d, 0, 128 },
 	};
 	static const u8 dt_1028[1028 + 4] = { 3, 0, 0x04, 0x08, 2, 0xf0, 0x80 };
 	unsigned int i;
@@ -682,33 +679,30 @@ static void test_size_negotiation(void **state)
 		assert_int_equal(negotiate_sizes(cases[i].cls, cases[i].cr,
 						 cases[i].cc), TPKT_ACCEPT);
 		assert_int_equal(F.flow.max_tpdu, cases[i].max_tpdu);
-		assert_int_equal(F.n_anom, cases[i].anomaly);
-		if (cases[i].anomaly) {
-			assert_int_equal(F.anom[0].check,
-					 NF_TPKT_CHECK_COTP_PARAM);
-			assert_int_equal(F.anom[0].tpdu, NF_TPKT_TPDU_CC);
-		}
+		assert_int_equal(F.n_anom, 0);
 		/* the same limit holds for the CR's side and the CC's */
 		feed_data(&F, 0, cases[i].cr ? 14 : 11, dt_1028, 1032, 0,
 			  NULL);
 		feed_data(&F, 1, cases[i].cc ? 14 : 11, dt_1028, 1032, 0,
 			  NULL);
-		assert_int_equal(F.n_anom, cases[i].anomaly +
-				 (cases[i].max_tpdu < 1028 ? 2 : 0));
+		assert_int_equal(F.n_anom, cases[i].max_tpdu < 1028 ? 2 : 0);
+		assert_int_equal(feed_count(&F, NF_TPKT_CHECK_COTP_OVERSIZE),
+				 F.n_anom);
 		feed_free(&F);
 	}
 }
 
-/* In enforce, a CC raising the size is dropped when cotp-param says drop. */
-static void test_size_raise_dropped(void **state)
+/* In enforce, a malformed size parameter in a CC is dropped if so set. */
+static void test_size_code_dropped(void **state)
 {
 	(void)state;
 	start(NF_TPKT_MODE_ENFORCE);
 	feed_set_action(&F, NF_TPKT_MODE_ENFORCE, NF_TPKT_CHECK_COTP_PARAM,
 			NF_TPKT_ACT_DROP);
-	assert_int_equal(negotiate_sizes(0, 0x0a, 0x0b), TPKT_DROP);
+	assert_int_equal(negotiate_sizes(0, 0x0a, 0x11), TPKT_DROP);
 	assert_int_equal(F.n_anom, 1);
 	assert_int_equal(F.anom[0].action, NF_TPKT_ACT_DROP);
+	assert_int_equal(F.anom[0].value, 0x11);
 	assert_true(tpkt_dir_blocked(&F.flow, 1));
 }
 
@@ -1014,7 +1008,9 @@ static void test_gap_hiding_header_dropped(void **state)
 	feed_data(&F, 0, 0, buf, 100, 0, out);
 	assert_int_equal(feed_data(&F, 0, 200, buf + 200, len - 200, 0, NULL),
 			 TPKT_DROP);
-	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_DROPS], 1);
+	/* not judged yet is not malformed: counted apart */
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_OOO_DROPS], 1);
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_DROPS], 0);
 	/* the sender fills the gap, then retransmits what was dropped */
 	assert_int_equal(feed_data(&F, 0, 100, buf + 100, 100, 0, out + 100),
 			 TPKT_ACCEPT);
@@ -1048,8 +1044,83 @@ static void test_gap_already_acked_desyncs(void **state)
 				   out + 200), TPKT_ACCEPT);
 	assert_true(tpkt_dir_desynced(&F.flow, 0));
 	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_DESYNCS], 1);
-	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_DROPS], 1);
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_OOO_DROPS], 1);
 	assert_memory_equal(out + 200, buf + 200, len - 200);
+}
+
+/*
+ * ooo hold: a segment ahead of a gap that may hide a header is neither
+ * parsed nor changed, and not counted as a drop; fed again once the gap is
+ * filled it gets exactly the edits and anomalies of an in-order stream,
+ * in every order of its held pieces.
+ */
+static void test_gap_hiding_header_held(void **state)
+{
+	u8 buf[1024], ref[1024], out[1024];
+	size_t len = fixing_stream(buf, sizeof(buf), 8);
+	struct tpkt_counts before;
+
+	(void)state;
+	start(NF_TPKT_MODE_NORMALIZE);
+	feed_data(&F, 0, 0, buf, len, 0, ref);
+	feed_free(&F);
+
+	feed_init(&F, NF_TPKT_MODE_NORMALIZE, NULL, NF_TPKT_OOO_HOLD,
+		  NF_TPKT_PICKUP_STRICT, 64);
+	feed_syn(&F, 0, 1000);
+	feed_syn(&F, 1, 5000);
+	feed_data(&F, 0, 0, buf, 100, 0, out);
+	before = F.cnt;
+	/* two pieces ahead of the gap, the later one first */
+	assert_int_equal(feed_data(&F, 0, 300, buf + 300, len - 300, 0, NULL),
+			 TPKT_HOLD);
+	assert_int_equal(feed_data(&F, 0, 200, buf + 200, 100, 0, NULL),
+			 TPKT_HOLD);
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_OOO], 2);
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_TPKTS],
+			 before.ctr[NF_TPKT_CTR_TPKTS]);
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_DROPS] +
+			 F.cnt.ctr[NF_TPKT_CTR_OOO_DROPS], 0);
+	assert_false(tpkt_dir_reached(&F.flow, 0, 1001 + 200));
+	/* the gap is filled: both are reached, fed in order they parse */
+	assert_int_equal(feed_data(&F, 0, 100, buf + 100, 100, 0, out + 100),
+			 TPKT_ACCEPT);
+	assert_true(tpkt_dir_reached(&F.flow, 0, 1001 + 200));
+	assert_false(tpkt_dir_reached(&F.flow, 0, 1001 + 300));
+	assert_int_equal(feed_data(&F, 0, 200, buf + 200, 100, 0, out + 200),
+			 TPKT_ACCEPT);
+	assert_true(tpkt_dir_reached(&F.flow, 0, 1001 + 300));
+	assert_int_equal(feed_data(&F, 0, 300, buf + 300, len - 300, 0,
+				   out + 300), TPKT_ACCEPT);
+	assert_memory_equal(out, ref, len);
+	assert_int_equal(F.n_anom, 8);
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_DESYNCS], 0);
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_OOO], 2);
+	/* the other direction never reached anything: nothing is held there */
+	assert_true(tpkt_dir_reached(&F.flow, 1, 5001));
+}
+
+/* ooo hold in enforce: a held segment with a malformed TPDU drops later. */
+static void test_held_then_dropped(void **state)
+{
+	static const u8 dt[] = { 3, 0, 0, 8, 2, 0xf0, 0x80, 'x' };
+	static const u8 bad[] = { 3, 0, 0, 7, 2, 0x30, 0x80 };
+
+	(void)state;
+	feed_init(&F, NF_TPKT_MODE_ENFORCE, NULL, NF_TPKT_OOO_HOLD,
+		  NF_TPKT_PICKUP_STRICT, 64);
+	feed_syn(&F, 0, 1);
+	feed_syn(&F, 1, 2);
+	assert_int_equal(feed_data(&F, 0, 8, bad, sizeof(bad), 0, NULL),
+			 TPKT_HOLD);
+	assert_int_equal(F.n_anom, 0);
+	assert_int_equal(feed_data(&F, 0, 0, dt, sizeof(dt), 0, NULL),
+			 TPKT_ACCEPT);
+	assert_int_equal(feed_data(&F, 0, 8, bad, sizeof(bad), 0, NULL),
+			 TPKT_DROP);
+	assert_int_equal(F.n_anom, 1);
+	assert_int_equal(F.anom[0].check, NF_TPKT_CHECK_COTP_CODE);
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_DROPS], 1);
 }
 
 static void test_gap_hiding_header_passed(void **state)
@@ -1283,7 +1354,7 @@ int main(void)
 		T(test_size_parameters),
 		T(test_every_tpdu_size_code),
 		T(test_size_negotiation),
-		T(test_size_raise_dropped),
+		T(test_size_code_dropped),
 		T(test_preferred_size_without_limit),
 		T(test_early_anomalies_name_the_tpdu),
 		T(test_big_segment_many_tpkts),
@@ -1303,6 +1374,8 @@ int main(void)
 		T(test_resync_loose),
 		T(test_mode_caps),
 		T(test_gap_already_acked_desyncs),
+		T(test_gap_hiding_header_held),
+		T(test_held_then_dropped),
 		T(test_state_size),
 	};
 

@@ -595,7 +595,9 @@ static void test_out_of_order(void **state)
 
 	INSPECT(&r, "-j", "--fix", OUT, IN);
 	assert_json_ok(&r);
-	assert_int_equal(jget(r.json, "drops"), 1);
+	/* not judged yet is not malformed */
+	assert_int_equal(jget(r.json, "drops"), 0);
+	assert_int_equal(jget(r.json, "ooo_drops"), 1);
 	assert_int_equal(jget(r.json, "tpkts"), 3);
 	assert_int_equal(n_events(r.json), 1);
 	assert_string_equal(jstrget(event(r.json, 0), "class"), "ooo");
@@ -606,6 +608,13 @@ static void test_out_of_order(void **state)
 	INSPECT(&r, "-j", "--fix", OUT, "ooo", "pass", IN);
 	assert_json_ok(&r);
 	assert_int_equal(jget(r.json, "drops"), 0);
+	assert_int_equal(jget(r.json, "ooo_drops"), 0);
+	run_free(&r);
+
+	/* holding is the kernel's: a clear refusal, nothing written */
+	INSPECT(&r, "--fix", OUT, "ooo", "hold", IN);
+	assert_int_equal(r.rc, 2);
+	assert_non_null(strstr(r.err, "ooo hold"));
 	run_free(&r);
 	assert_int_equal(diff_only(IN, OUT, NULL, 0), 0);
 }

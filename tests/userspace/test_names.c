@@ -64,12 +64,12 @@ static void test_counters(void **state)
 		    "edits", "drops", "desyncs", "resyncs", "ooo", "rexmits",
 		    "rexmit_unfixed", "pickups", "untracked", "fragments",
 		    "flows_created", "flows_expired", "flows_evicted",
-		    "flows_refused", "events_suppressed");
+		    "flows_refused", "events_suppressed", "ooo_held", "ooo_drops");
 }
 
 static void test_small_enums(void **state)
 {
-	CHECK_TABLE(ooo, __NF_TPKT_OOO_MAX, "drop", "pass");
+	CHECK_TABLE(ooo, __NF_TPKT_OOO_MAX, "drop", "pass", "hold");
 	CHECK_TABLE(pickup, __NF_TPKT_PICKUP_MAX, "strict", "loose");
 	CHECK_TABLE(full, __NF_TPKT_FULL_MAX, "fail-open", "fail-closed");
 }
@@ -81,7 +81,7 @@ static void test_list(void **state)
 	assert_string_equal(names_list(TPKT_NAMES_MODE, buf, sizeof(buf)),
 			    "off, monitor, normalize or enforce");
 	assert_string_equal(names_list(TPKT_NAMES_OOO, buf, sizeof(buf)),
-			    "drop or pass");
+			    "drop, pass or hold");
 	/* cut short, still terminated */
 	assert_string_equal(names_list(TPKT_NAMES_MODE, buf, 8), "off, mo");
 	buf[0] = 'x';

@@ -85,11 +85,13 @@ static void test_enums(void **state)
 	assert_int_equal(PW.ooo, NF_TPKT_OOO_DROP);
 	assert_int_equal(P("ooo", "pass"), 0);
 	assert_int_equal(PW.ooo, NF_TPKT_OOO_PASS);
+	assert_int_equal(P("ooo", "hold"), 0);
+	assert_int_equal(PW.ooo, NF_TPKT_OOO_HOLD);
 	assert_int_equal(PW.given, PW_OOO);
 	assert_int_equal(P("ooo", "keep"), PW_ERR_USAGE);
-	expect_err("bad value \"keep\" for ooo: expected drop or pass");
+	expect_err("bad value \"keep\" for ooo: expected drop, pass or hold");
 	assert_int_equal(P("ooo"), PW_ERR_USAGE);
-	expect_err("missing value for ooo: expected drop or pass");
+	expect_err("missing value for ooo: expected drop, pass or hold");
 
 	assert_int_equal(P("pickup", "strict"), 0);
 	assert_int_equal(PW.pickup, NF_TPKT_PICKUP_STRICT);

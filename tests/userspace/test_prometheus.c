@@ -169,7 +169,11 @@ static void test_help_text(void **state)
 	char *out = format(&c, 0, NULL, NULL);
 
 	assert_line(out, "# HELP nf_tpkt_drops_total Segments dropped by a drop "
-		    "action, the out-of-order policy or a fail-closed flow table.");
+		    "action, a fail-closed flow table or an edit that could "
+		    "not be made.");
+	assert_line(out, "# HELP nf_tpkt_ooo_drops_total Segments dropped "
+		    "because they could not be judged yet (ahead of a gap, "
+		    "nothing more could be held, or the gap stayed open).");
 	assert_line(out, "# HELP nf_tpkt_tpdus_total COTP TPDUs parsed, by TPDU type.");
 	free(out);
 }

@@ -233,10 +233,15 @@ enum nf_tpkt_tpdu {
  * @NF_TPKT_OOO_DROP: drop it; the sender retransmits it in order.
  * @NF_TPKT_OOO_PASS: pass it unparsed and count it; if its framing cannot be
  *	recovered once the gap is filled, the stream is desynchronised there.
+ * @NF_TPKT_OOO_HOLD: keep it in the kernel until the gap is filled, then
+ *	parse it in order and send it on; dropped (and counted) only when the
+ *	flow's or the module's bound on held data is reached, or the gap stays
+ *	open too long.  The default: ordinary reordering costs no drop.
  */
 enum nf_tpkt_ooo {
 	NF_TPKT_OOO_DROP,
 	NF_TPKT_OOO_PASS,
+	NF_TPKT_OOO_HOLD,
 	__NF_TPKT_OOO_MAX
 };
 #define NF_TPKT_OOO_MAX (__NF_TPKT_OOO_MAX - 1)
@@ -287,8 +292,8 @@ enum nf_tpkt_full {
  * @NF_TPKT_CTR_TPKTS: TPKT headers parsed.
  * @NF_TPKT_CTR_EDITS: bytes rewritten by fix actions (retransmissions
  *	included).
- * @NF_TPKT_CTR_DROPS: segments dropped by a drop action, the out-of-order
- *	policy or a fail-closed table.
+ * @NF_TPKT_CTR_DROPS: segments dropped by a drop action, a fail-closed
+ *	table or an edit that could not be made (see NF_TPKT_CTR_OOO_DROPS).
  * @NF_TPKT_CTR_DESYNCS: directions that lost framing.
  * @NF_TPKT_CTR_RESYNCS: directions that found framing again (loose pickup).
  * @NF_TPKT_CTR_OOO: segments that arrived ahead of a gap.
@@ -306,6 +311,11 @@ enum nf_tpkt_full {
  *     table refuses new flows, it never evicts tracked ones).
  * @NF_TPKT_CTR_FLOWS_REFUSED: new connections not tracked: table full.
  * @NF_TPKT_CTR_EVENTS_SUPPRESSED: events not sent because of the rate limit.
+ * @NF_TPKT_CTR_OOO_HELD: segments held ahead of a gap (ooo hold) and sent on
+ *	once it was filled.
+ * @NF_TPKT_CTR_OOO_DROPS: segments dropped because they could not be judged
+ *	yet: ahead of a gap with ooo drop, or with ooo hold when no more could
+ *	be held or the gap stayed open too long.  Not in NF_TPKT_CTR_DROPS.
  */
 enum nf_tpkt_counter {
 	NF_TPKT_CTR_PACKETS,
@@ -326,6 +336,8 @@ enum nf_tpkt_counter {
 	NF_TPKT_CTR_FLOWS_EVICTED,
 	NF_TPKT_CTR_FLOWS_REFUSED,
 	NF_TPKT_CTR_EVENTS_SUPPRESSED,
+	NF_TPKT_CTR_OOO_HELD,
+	NF_TPKT_CTR_OOO_DROPS,
 	__NF_TPKT_CTR_MAX
 };
 #define NF_TPKT_CTR_MAX (__NF_TPKT_CTR_MAX - 1)
