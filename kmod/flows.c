@@ -4,6 +4,7 @@
  * a hard cap, and a periodic collector for idle and closed flows.
  */
 #include <linux/jiffies.h>
+#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 
 #include "nf_tpkt.h"
@@ -33,6 +34,7 @@ int nf_tpkt_flows_cache_init(void)
 	if (!flow_cache)
 		return -ENOMEM;
 	hist_cache = kmem_cache_create("nf_tpkt_hist",
+				       offsetof(struct nf_tpkt_extra, hist) +
 				       tpkt_hist_size(nf_tpkt_hist_entries),
 				       0, 0, NULL);
 	if (!hist_cache) {
@@ -50,22 +52,34 @@ void nf_tpkt_flows_cache_exit(void)
 	kmem_cache_destroy(flow_cache);
 }
 
-/* An edit history for a flow, on its first edit (packet path). */
-struct tpkt_hist *nf_tpkt_hist_alloc(void)
+/*
+ * A flow's extra state, allocated on its first edit or held segment
+ * (packet path, @f locked).
+ */
+struct nf_tpkt_extra *nf_tpkt_extra_get(struct nf_tpkt_flow *f)
 {
-	struct tpkt_hist *h = kmem_cache_alloc(hist_cache, GFP_ATOMIC);
+	struct nf_tpkt_extra *x = nf_tpkt_extra(f);
 
-	if (h)
-		tpkt_hist_init(h, nf_tpkt_hist_entries);
-	return h;
+	if (x)
+		return x;
+	x = kmem_cache_alloc(hist_cache, GFP_ATOMIC);
+	if (!x)
+		return NULL;
+	INIT_LIST_HEAD(&x->held);
+	x->held_bytes = 0;
+	tpkt_hist_init(&x->hist, nf_tpkt_hist_entries);
+	f->eng.hist = &x->hist;
+	return x;
 }
 
 static void flow_free_rcu(struct rcu_head *head)
 {
 	struct nf_tpkt_flow *f = container_of(head, struct nf_tpkt_flow, rcu);
+	struct nf_tpkt_extra *x = nf_tpkt_extra(f);
 
-	if (f->eng.hist)
-		kmem_cache_free(hist_cache, f->eng.hist);
+	/* held segments went when the flow was unlinked */
+	if (x)
+		kmem_cache_free(hist_cache, x);
 	kmem_cache_free(flow_cache, f);
 }
 
@@ -137,6 +151,8 @@ static bool flow_remove(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f)
 	spin_lock_bh(&f->lock);
 	WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_DEAD);
 	spin_unlock_bh(&f->lock);
+	/* dead: nothing is held any more, what is held goes */
+	nf_tpkt_held_flush(tn, f);
 	call_rcu(&f->rcu, flow_free_rcu);
 	return true;
 }
@@ -187,8 +203,10 @@ static unsigned int flows_walk_remove(struct nf_tpkt_net *tn, bool all)
 				continue;
 			break;
 		}
-		if (!all && !flow_expired(f, now, timeout))
+		if (!all && !flow_expired(f, now, timeout)) {
+			nf_tpkt_held_expire(tn, f);
 			continue;
+		}
 		n += flow_remove(tn, f);
 		if (need_resched()) {
 			rhashtable_walk_stop(&iter);
@@ -199,6 +217,34 @@ static unsigned int flows_walk_remove(struct nf_tpkt_net *tn, bool all)
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 	return n;
+}
+
+/* Call @fn for every flow, in process context. */
+void nf_tpkt_flows_walk(struct nf_tpkt_net *tn,
+			void (*fn)(struct nf_tpkt_net *tn,
+				   struct nf_tpkt_flow *f, void *arg),
+			void *arg)
+{
+	struct rhashtable_iter iter;
+	struct nf_tpkt_flow *f;
+
+	rhashtable_walk_enter(&tn->flows, &iter);
+	rhashtable_walk_start(&iter);
+	while ((f = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(f)) {
+			if (PTR_ERR(f) == -EAGAIN)
+				continue;
+			break;
+		}
+		fn(tn, f, arg);
+		if (need_resched()) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
 }
 
 unsigned int nf_tpkt_flows_flush(struct nf_tpkt_net *tn)
@@ -256,7 +302,9 @@ int nf_tpkt_flows_init(struct nf_tpkt_net *tn)
 	if (err)
 		return err;
 	atomic_set(&tn->nflows, 0);
+	atomic_set(&tn->held, 0);
 	INIT_DELAYED_WORK(&tn->gc, gc_work);
+	WRITE_ONCE(tn->flows_ready, true);
 	return 0;
 }
 
@@ -265,6 +313,7 @@ static void flow_free_now(void *ptr, void *arg)
 {
 	struct nf_tpkt_flow *f = ptr;
 
+	nf_tpkt_held_flush(arg, f);
 	call_rcu(&f->rcu, flow_free_rcu);
 }
 
@@ -272,5 +321,9 @@ static void flow_free_now(void *ptr, void *arg)
 void nf_tpkt_flows_exit(struct nf_tpkt_net *tn)
 {
 	cancel_delayed_work_sync(&tn->gc);
-	rhashtable_free_and_destroy(&tn->flows, flow_free_now, NULL);
+	rtnl_lock();
+	/* the device notifier no longer walks the table */
+	WRITE_ONCE(tn->flows_ready, false);
+	rtnl_unlock();
+	rhashtable_free_and_destroy(&tn->flows, flow_free_now, tn);
 }

@@ -34,6 +34,7 @@ struct seg_ctx {
 	unsigned int thoff;	/* TCP header, from skb->data */
 	unsigned int poff;	/* payload, from skb->data */
 	unsigned int dir;
+	unsigned int verdict;	/* NF_ACCEPT, NF_DROP or NF_STOLEN */
 	int err;
 	unsigned int nev;
 	struct tpkt_anomaly ev[EVENTS_PER_SEGMENT];
@@ -133,7 +134,10 @@ static void seg_anomaly(void *ctx, const struct tpkt_anomaly *a)
 
 static struct tpkt_hist *seg_hist_alloc(void *ctx)
 {
-	return nf_tpkt_hist_alloc();
+	struct seg_ctx *c = ctx;
+	struct nf_tpkt_extra *x = nf_tpkt_extra_get(c->flow);
+
+	return x ? &x->hist : NULL;
 }
 
 static const struct tpkt_sink seg_sink = {
@@ -209,75 +213,157 @@ static struct nf_tpkt_flow *flow_get(struct nf_tpkt_net *tn,
 	return f;
 }
 
+/* What feeding one segment to its flow came to. */
+enum {
+	FED,		/* verdict in seg_ctx.verdict */
+	FED_DEAD,	/* the flow was unlinked since the lookup */
+};
+
 /*
- * The common part of both families: @thoff is the TCP header offset from
- * skb->data.
+ * Feed the segment of @c (TCP header @th) to flow @f: engine under the
+ * flow's lock, its edits applied, its events sent.  A segment the engine
+ * cannot judge yet is held when @state is given, dropped otherwise.  On
+ * return *@ready is a held segment of the same direction that the frontier
+ * now reaches, or NULL.
  */
-static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
-			      const struct nf_tpkt_policy *pol,
-			      struct sk_buff *skb, unsigned int thoff,
-			      const struct tcphdr *th, struct nf_tpkt_key *key,
-			      u8 src)
+static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
+		     struct nf_tpkt_flow *f, const struct tcphdr *th,
+		     const struct nf_hook_state *state, nf_hookfn *fn,
+		     const struct nf_tpkt_key *key, u8 src,
+		     struct nf_tpkt_held **ready)
 {
-	struct seg_ctx c = { .tn = tn, .skb = skb, .thoff = thoff };
-	struct tpkt_env env = { .pol = &pol->eng, .sink = &seg_sink, .ctx = &c };
+	struct nf_tpkt_net *tn = c->tn;
+	struct tpkt_env env = { .pol = &pol->eng, .sink = &seg_sink, .ctx = c };
+	unsigned int doff = th->doff * 4, i;
 	struct tpkt_seg seg;
-	struct nf_tpkt_flow *f;
-	unsigned int doff = th->doff * 4, i, verdict, retried = 0;
+	int v;
 
-	if (doff < sizeof(*th) || skb->len < thoff + doff)
-		return NF_ACCEPT;
-	c.poff = thoff + doff;
-
+	*ready = NULL;
+	c->verdict = NF_ACCEPT;
+	if (doff < sizeof(*th) || c->skb->len < c->thoff + doff)
+		return FED;
+	c->poff = c->thoff + doff;
 	seg.seq = ntohl(th->seq);
 	seg.ack = ntohl(th->ack_seq);
-	seg.len = skb->len - c.poff;
+	seg.len = c->skb->len - c->poff;
 	seg.flags = (th->syn ? TPKT_SEG_SYN : 0) | (th->fin ? TPKT_SEG_FIN : 0) |
 		    (th->rst ? TPKT_SEG_RST : 0) | (th->ack ? TPKT_SEG_ACK : 0);
 	seg.read = seg_read;
-	seg.priv = &c;
+	seg.priv = c;
 
-	nf_tpkt_count(tn, NF_TPKT_CTR_PACKETS);
-	this_cpu_add(tn->stats->ctr[NF_TPKT_CTR_BYTES], seg.len);
-
-again:
-	f = flow_get(tn, pol, th, seg.len, key, src, &verdict);
-	if (!f)
-		return verdict;
 	spin_lock_bh(&f->lock);
 	if (unlikely(nf_tpkt_flow_dead(f))) {
+		spin_unlock_bh(&f->lock);
+		return FED_DEAD;
+	}
+	c->flow = f;
+	c->dir = src != f->opener;
+	/* the collector and the tuple reuse test read these unlocked */
+	WRITE_ONCE(f->last, (u32)jiffies);
+	f->packets[c->dir]++;
+	if (th->fin)
+		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_FIN(c->dir));
+	if (th->rst)
+		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_RST);
+	/* bottom halves are off: this CPU's counters stay ours */
+	env.cnt = this_cpu_ptr(tn->stats);
+	v = tpkt_flow_segment(&f->eng, c->dir, &env, &seg);
+	if (v == TPKT_HOLD) {
+		if (state && nf_tpkt_hold(tn, f, c->skb, state, fn, c->thoff,
+					  c->dir, seg.seq)) {
+			c->verdict = NF_STOLEN;
+		} else {
+			nf_tpkt_count(tn, NF_TPKT_CTR_OOO_DROPS);
+			c->verdict = NF_DROP;
+		}
+	} else if (v == TPKT_DROP) {
+		c->verdict = NF_DROP;
+	} else if (unlikely(f->eng.hist)) {
+		*ready = nf_tpkt_held_next(f, c->dir);
+	}
+	spin_unlock_bh(&f->lock);
+
+	for (i = 0; i < c->nev; i++)
+		nf_tpkt_event(tn, key, src, &c->ev[i]);
+	if (c->err && c->verdict == NF_ACCEPT) {
+		/* could not edit: the sender retransmits, then it can */
+		nf_tpkt_count(tn, NF_TPKT_CTR_DROPS);
+		c->verdict = NF_DROP;
+	}
+	return FED;
+}
+
+/*
+ * Feed the held segments of @f that the frontier reached, each in turn,
+ * and send each on or drop it as the engine says.
+ */
+static void release_held(struct nf_tpkt_net *tn,
+			 const struct nf_tpkt_policy *pol,
+			 struct nf_tpkt_flow *f, const struct nf_tpkt_key *key,
+			 u8 src, struct nf_tpkt_held *h)
+{
+	while (h) {
+		struct seg_ctx c = {
+			.tn = tn, .skb = nf_tpkt_held_skb(h),
+			.thoff = nf_tpkt_held_thoff(h),
+		};
+		struct nf_tpkt_held *next = NULL;
+		const struct tcphdr *th;
+		struct tcphdr _th;
+
+		th = skb_header_pointer(c.skb, c.thoff, sizeof(_th), &_th);
+		if (!th || flow_feed(&c, pol, f, th, NULL, NULL, key, src,
+				     &next) == FED_DEAD)
+			c.verdict = NF_ACCEPT;	/* untracked now */
+		if (c.verdict == NF_ACCEPT)
+			nf_tpkt_held_send(tn, h);
+		else
+			nf_tpkt_held_discard(tn, h);
+		h = next;
+	}
+}
+
+/*
+ * The common part of both families: @thoff is the TCP header offset from
+ * skb->data, @fn the hook function (to find its place in the chain again
+ * for a segment held here).
+ */
+static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
+			      const struct nf_tpkt_policy *pol,
+			      struct sk_buff *skb,
+			      const struct nf_hook_state *state, nf_hookfn *fn,
+			      unsigned int thoff, const struct tcphdr *th,
+			      struct nf_tpkt_key *key, u8 src)
+{
+	struct seg_ctx c = { .tn = tn, .skb = skb, .thoff = thoff };
+	unsigned int doff = th->doff * 4, len, verdict, retried = 0;
+	struct nf_tpkt_held *ready;
+	struct nf_tpkt_flow *f;
+
+	if (doff < sizeof(*th) || skb->len < thoff + doff)
+		return NF_ACCEPT;
+	len = skb->len - thoff - doff;
+	nf_tpkt_count(tn, NF_TPKT_CTR_PACKETS);
+	this_cpu_add(tn->stats->ctr[NF_TPKT_CTR_BYTES], len);
+
+again:
+	f = flow_get(tn, pol, th, len, key, src, &verdict);
+	if (!f)
+		return verdict;
+	if (flow_feed(&c, pol, f, th, state, fn, key, src, &ready) ==
+	    FED_DEAD) {
 		/*
 		 * Unlinked since the lookup: look again, once.  The second
 		 * lookup cannot find this flow, only one added since.
 		 */
-		spin_unlock_bh(&f->lock);
 		if (!retried++)
 			goto again;
 		nf_tpkt_count(tn, NF_TPKT_CTR_UNTRACKED);
 		return NF_ACCEPT;
 	}
-	c.flow = f;
-	c.dir = src != f->opener;
-	/* the collector and the tuple reuse test read these unlocked */
-	WRITE_ONCE(f->last, (u32)jiffies);
-	f->packets[c.dir]++;
-	if (th->fin)
-		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_FIN(c.dir));
-	if (th->rst)
-		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_RST);
-	/* bottom halves are off: this CPU's counters stay ours */
-	env.cnt = this_cpu_ptr(tn->stats);
-	verdict = tpkt_flow_segment(&f->eng, c.dir, &env, &seg);
-	spin_unlock_bh(&f->lock);
-
-	for (i = 0; i < c.nev; i++)
-		nf_tpkt_event(tn, key, src, &c.ev[i]);
-	if (c.err) {
-		/* could not edit: the sender retransmits, then it can */
-		nf_tpkt_count(tn, NF_TPKT_CTR_DROPS);
-		return NF_DROP;
-	}
-	return verdict == TPKT_DROP ? NF_DROP : NF_ACCEPT;
+	if (unlikely(ready))
+		release_held(tn, pol, f, key, src, ready);
+	return c.verdict;
 }
 
 static unsigned int tpkt_hook4(void *priv, struct sk_buff *skb,
@@ -309,7 +395,7 @@ static unsigned int tpkt_hook4(void *priv, struct sk_buff *skb,
 	saddr.ip = iph->saddr;
 	daddr.ip = iph->daddr;
 	src = make_key(&key, AF_INET, &saddr, th->source, &daddr, th->dest);
-	return tpkt_hook(tn, pol, skb, thoff, th, &key, src);
+	return tpkt_hook(tn, pol, skb, state, tpkt_hook4, thoff, th, &key, src);
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
@@ -343,7 +429,7 @@ static unsigned int tpkt_hook6(void *priv, struct sk_buff *skb,
 	saddr.in6 = ipv6_hdr(skb)->saddr;
 	daddr.in6 = ipv6_hdr(skb)->daddr;
 	src = make_key(&key, AF_INET6, &saddr, th->source, &daddr, th->dest);
-	return tpkt_hook(tn, pol, skb, thoff, th, &key, src);
+	return tpkt_hook(tn, pol, skb, state, tpkt_hook6, thoff, th, &key, src);
 }
 #endif
 

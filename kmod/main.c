@@ -77,12 +77,17 @@ static int __init nf_tpkt_init(void)
 	err = register_pernet_subsys(&nf_tpkt_net_ops);
 	if (err)
 		goto cache;
-	err = nf_tpkt_genl_init();
+	err = nf_tpkt_hold_init();
 	if (err)
 		goto pernet;
+	err = nf_tpkt_genl_init();
+	if (err)
+		goto hold;
 	pr_info("nf_tpkt: loaded, %zu bytes per flow\n",
 		sizeof(struct nf_tpkt_flow));
 	return 0;
+hold:
+	nf_tpkt_hold_exit();
 pernet:
 	unregister_pernet_subsys(&nf_tpkt_net_ops);
 cache:
@@ -93,6 +98,7 @@ cache:
 static void __exit nf_tpkt_exit(void)
 {
 	nf_tpkt_genl_exit();
+	nf_tpkt_hold_exit();
 	unregister_pernet_subsys(&nf_tpkt_net_ops);
 	nf_tpkt_flows_cache_exit();
 }

@@ -93,6 +93,23 @@ struct nf_tpkt_flow {
 	struct tpkt_flow eng;
 };
 
+/*
+ * What a flow allocates on first need: the engine's edit history and the
+ * segments held ahead of a gap (hold.c).  The engine sees only @hist.
+ */
+struct nf_tpkt_extra {
+	struct list_head held;	/* struct nf_tpkt_held, by dir and seq */
+	u32 held_bytes;		/* their truesize */
+	struct tpkt_hist hist;	/* last: its entries follow */
+};
+
+static inline struct nf_tpkt_extra *nf_tpkt_extra(const struct nf_tpkt_flow *f)
+{
+	struct tpkt_hist *h = f->eng.hist;
+
+	return h ? container_of(h, struct nf_tpkt_extra, hist) : NULL;
+}
+
 static inline bool nf_tpkt_flow_dead(const struct nf_tpkt_flow *f)
 {
 	lockdep_assert_held(&f->lock);
@@ -110,7 +127,9 @@ struct nf_tpkt_net {
 	bool defrag;			/* defragmentation enabled */
 	struct tpkt_counts __percpu *stats;
 	struct rhashtable flows;
+	bool flows_ready;		/* @flows may be walked */
 	atomic_t nflows;
+	atomic_t held;			/* segments held (hold.c) */
 	struct delayed_work gc;
 	spinlock_t ev_lock;		/* event rate limit */
 	unsigned long ev_window;
@@ -149,10 +168,30 @@ struct nf_tpkt_flow *nf_tpkt_flow_add(struct nf_tpkt_net *tn,
 				      const struct nf_tpkt_key *key,
 				      u8 opener, u32 max);
 void nf_tpkt_flow_retire(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f);
-struct tpkt_hist *nf_tpkt_hist_alloc(void);
+struct nf_tpkt_extra *nf_tpkt_extra_get(struct nf_tpkt_flow *f);
 unsigned int nf_tpkt_flows_flush(struct nf_tpkt_net *tn);
+void nf_tpkt_flows_walk(struct nf_tpkt_net *tn,
+			void (*fn)(struct nf_tpkt_net *tn,
+				   struct nf_tpkt_flow *f, void *arg),
+			void *arg);
 void nf_tpkt_gc_schedule(struct nf_tpkt_net *tn);
 extern const struct rhashtable_params nf_tpkt_flow_params;
+
+/* hold.c */
+struct nf_tpkt_held;
+int nf_tpkt_hold_init(void);
+void nf_tpkt_hold_exit(void);
+bool nf_tpkt_hold(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f,
+		  struct sk_buff *skb, const struct nf_hook_state *state,
+		  nf_hookfn *fn, unsigned int thoff, unsigned int dir, u32 seq);
+struct nf_tpkt_held *nf_tpkt_held_next(struct nf_tpkt_flow *f,
+				       unsigned int dir);
+struct sk_buff *nf_tpkt_held_skb(const struct nf_tpkt_held *h);
+unsigned int nf_tpkt_held_thoff(const struct nf_tpkt_held *h);
+void nf_tpkt_held_send(struct nf_tpkt_net *tn, struct nf_tpkt_held *h);
+void nf_tpkt_held_discard(struct nf_tpkt_net *tn, struct nf_tpkt_held *h);
+void nf_tpkt_held_flush(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f);
+void nf_tpkt_held_expire(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f);
 
 /* netlink.c */
 int nf_tpkt_genl_init(void);

@@ -39,9 +39,9 @@ static char *pickup = "strict";
 module_param(pickup, charp, 0444);
 MODULE_PARM_DESC(pickup, "connections whose SYN was not seen: strict or loose (strict)");
 
-static char *ooo = "drop";
+static char *ooo = "hold";
 module_param(ooo, charp, 0444);
-MODULE_PARM_DESC(ooo, "segment ahead of a gap that may hide a header: drop or pass (drop)");
+MODULE_PARM_DESC(ooo, "segment ahead of a gap that may hide a header: hold, drop or pass (hold)");
 
 static unsigned int event_rate = 100;
 module_param(event_rate, uint, 0444);

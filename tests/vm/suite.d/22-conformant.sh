@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by suite.sh: conformant traffic raises no alarm.
+#
+# A class 0 session that negotiates 8192-byte TPDUs (code 0x0d, as IEC 61850
+# MMS stacks do), data both ways, through enforce and normalize with every
+# check at drop; then the same with netem reordering (no loss) on the
+# gateway's links, where ooo hold must keep every segment: no anomaly, no
+# drop of either kind, the data intact.  The same reordering with ooo drop
+# shows that the reordering really happens and that its drops are counted
+# apart from those of malformed traffic.
+
+CONFORMANT_CHECKS=(tpkt-reserved tpkt-version tpkt-length cotp-li cotp-code
+		   cotp-class-tpdu cotp-class-option cotp-param cotp-oversize
+		   desync)
+
+# netem_gw add|del: reordering (a quarter of the segments 2 ms early), no
+# loss, on both of the gateway's links.
+netem_gw() {
+	local dev
+	for dev in g0 g1; do
+		if [ "$1" = add ]; then
+			ip netns exec gw tc qdisc add dev $dev root netem delay 2ms \
+				reorder 75% 50% || return 1
+		else
+			ip netns exec gw tc qdisc del dev $dev root 2>/dev/null
+		fi
+	done
+	return 0
+}
+
+# the default actions and ooo policy again, for the tests that follow
+conformant_policy_reset() {
+	gw_set ooo hold check tpkt-reserved fix check tpkt-version drop \
+		check tpkt-length drop check cotp-li drop check cotp-code drop \
+		check cotp-class-tpdu count check cotp-class-option count \
+		check cotp-param count check cotp-oversize count check desync count
+}
+
+# conformant_run MODE OOO: the 8192-byte session with the policy's every
+# check at drop; leaves the counters in $OUT/conf-stats.json and the flow
+# table (the flow lingers after FIN) in $OUT/conf-flows.json.
+conformant_run() {
+	local mode=$1 ooo=$2 words=() c
+	for c in "${CONFORMANT_CHECKS[@]}"; do words+=(check "$c" drop); done
+	gw_set mode "$mode" ooo "$ooo" "${words[@]}" || return 1
+	"$TPKTCTL" -n gw stats reset >/dev/null
+	"$TPKTCTL" -n gw flows flush >/dev/null
+	exchange --tpdu-size 8192 --send-bytes 300000 --echo --timeout 90 -- \
+		--connect "$SV4:102" --tpdu-size 8192 --send-bytes 300000 --echo \
+		--timeout 90
+	"$TPKTCTL" -n gw -j stats >"$OUT/conf-stats.json"
+	"$TPKTCTL" -n gw -j flows >"$OUT/conf-flows.json"
+	conformant_policy_reset
+	[ $CLIENT_RC -eq 0 ] && [ $SERVER_RC -eq 0 ] || { show_peers; return 1; }
+	[ "$(result "$OUT/server.out" digest)" = "$(result "$OUT/client.out" tx_digest)" ] ||
+		{ log "digests differ"; return 1; }
+	[ "$(result "$OUT/client.out" tpdu_size)" = 8192 ] ||
+		{ log "client negotiated $(result "$OUT/client.out" tpdu_size)"; return 1; }
+}
+
+# conformant_check REORDERED: what the counters and the flow table say.
+conformant_check() {
+	python3 - "$OUT/conf-stats.json" "$OUT/conf-flows.json" "$1" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+flows = json.load(open(sys.argv[2]))
+c = s["counters"]
+print("    tpkts %d DT %d anomalies %d drops %d ooo %d ooo_held %d ooo_drops %d"
+      % (c["tpkts"], s["tpdus"]["DT"], sum(s["anomalies"].values()),
+         c["drops"], c["ooo"], c["ooo_held"], c["ooo_drops"]))
+assert sum(s["anomalies"].values()) == 0, s["anomalies"]
+assert c["drops"] == 0 and c["ooo_drops"] == 0 and c["edits"] == 0, c
+assert s["tpdus"]["CR"] == 1 and s["tpdus"]["CC"] == 1, s["tpdus"]
+# 300000 bytes each way in 8189-byte user data units
+assert s["tpdus"]["DT"] >= 2 * 37, s["tpdus"]
+if sys.argv[3] == "yes":
+    assert c["ooo"] > 0 and c["ooo_held"] > 0, c
+assert len(flows) == 1, flows
+assert flows[0]["class"] == 0 and flows[0]["max_tpdu"] == 8192, flows
+EOF
+}
+
+t_tpdu_8192_enforce() {
+	conformant_run enforce hold && conformant_check no
+}
+
+t_tpdu_8192_normalize() {
+	conformant_run normalize hold && conformant_check no
+}
+
+# reordering_run MODE OOFF: the session across a reordering gateway, with
+# offloads on or off.
+reordering_run() {
+	local ok=0
+	offloads "$2"
+	netem_gw add || { netem_gw del; offloads on; return 1; }
+	conformant_run "$1" hold || ok=1
+	netem_gw del
+	offloads on
+	[ $ok = 0 ] && conformant_check yes
+}
+
+t_reorder_hold_enforce() { reordering_run enforce on; }
+t_reorder_hold_normalize() { reordering_run normalize off; }
+
+# The same path with ooo drop: the reordering is real (segments dropped
+# ahead of a gap, which TCP repairs), and counted in ooo_drops, not drops.
+t_reorder_drop_counted_apart() {
+	local ok=0
+	netem_gw add || { netem_gw del; return 1; }
+	conformant_run enforce drop || ok=1
+	netem_gw del
+	python3 - "$OUT/conf-stats.json" <<'EOF' || ok=1
+import json, sys
+c = json.load(open(sys.argv[1]))["counters"]
+print("    ooo drop: ooo %d ooo_drops %d drops %d" % (c["ooo"], c["ooo_drops"], c["drops"]))
+assert c["ooo_drops"] > 0 and c["drops"] == 0 and c["ooo_held"] == 0, c
+EOF
+	return $ok
+}
+
+ALL_TESTS+=(tpdu_8192_enforce tpdu_8192_normalize reorder_hold_enforce
+	    reorder_hold_normalize reorder_drop_counted_apart)
