@@ -189,7 +189,7 @@ result() {
 # kmemleak_clean, which knows which suspects are the suite's.)
 dmesg_clean() {
 	local bad
-	bad=$(dmesg | grep -E 'WARNING:|BUG[: ]|Oops|refcount_t|leak|lockdep|sleeping function|general protection|UBSAN|KASAN|list_(add|del) corruption|ODEBUG' |
+	bad=$(dmesg | grep -E 'WARNING:|BUG[: ]|Oops|refcount_t|leak|lockdep|sleeping function|general protection|UBSAN|KASAN|list_(add|del) corruption|ODEBUG|to become free' |
 		grep -vE 'kmemleak: ([0-9]+ new suspected memory leaks|Kernel memory leak detector initialized|Automatic memory scanning thread (started|ended))|RCU lockdep checking is enabled' || true)
 	if [ -n "$bad" ]; then
 		echo "$bad" | head -40
