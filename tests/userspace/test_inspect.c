@@ -895,6 +895,163 @@ static void test_runtime_errors(void **state)
 	expect_runtime(&r, "/dev/full: write error");
 }
 
+/* ---- census: conformant sessions raise nothing ------------------------ */
+
+/* One TPKT of COTP header @cotp (@clen bytes) and @body bytes of data. */
+static size_t census_tpkt(u8 *p, const u8 *cotp, size_t clen, size_t body)
+{
+	size_t n = 4 + clen + body;
+
+	p[0] = 3;
+	p[1] = 0;
+	put16(p + 2, n);
+	memcpy(p + 4, cotp, clen);
+	memset(p + 4 + clen, 0x5a, body);
+	return n;
+}
+
+/* @len bytes of direction @dir in segments of at most 1460 bytes. */
+static void census_send(struct conv *c, unsigned int dir, const u8 *p,
+			size_t len)
+{
+	size_t o;
+
+	for (o = 0; o < len; o += 1460)
+		conv_send(c, dir, p + o, len - o < 1460 ? len - o : 1460);
+}
+
+/*
+ * A session of class @cls negotiating TPDU size code @code (in 0xc0, or as
+ * a preferred maximum in 0xf0 when @pref): CR, CC, then from each side a
+ * DT of exactly the negotiated size (or the largest a TPKT holds), a short
+ * one, an AK in class 2; a DR and, in class 2, its DC.  Returns the number
+ * of TPKTs written.
+ */
+static unsigned int census_session(const char *path, unsigned int cls,
+				   unsigned int code, bool pref)
+{
+	static u8 buf[65536];
+	u32 size = 1U << code;
+	u8 cr[] = { 0, 0xe0, 0, 0, 0, 1, (u8)(cls << 4), 0xc1, 2, 0, 1,
+		    0xc2, 2, 0, 2, 0xc0, 1, (u8)code };
+	u8 prefp[] = { 0xf0, 2, (u8)((size / 128) >> 8), (u8)(size / 128) };
+	u8 dt0[] = { 2, 0xf0, 0x80 };
+	u8 dt2[] = { 4, 0xf0, 0, 0, 0x80 };
+	u8 hdr[32];
+	struct gen_file f;
+	struct conv c;
+	unsigned int dir, n = 0;
+	size_t clen, dlen = cls ? sizeof(dt2) : sizeof(dt0), tlen;
+
+	gen_open(&f, path, DLT_EN10MB, 65535);
+	conv_init(&c, &f, 4);
+	conv_handshake(&c);
+	for (dir = 0; dir < 2; dir++) {
+		memcpy(hdr, cr, sizeof(cr));
+		clen = sizeof(cr);
+		if (pref) {
+			/* the preferred maximum instead of the size code */
+			memcpy(hdr + clen - 3, prefp, sizeof(prefp));
+			clen += sizeof(prefp) - 3;
+		}
+		hdr[0] = clen - 1;
+		if (dir) {
+			hdr[1] = 0xd0;
+			hdr[3] = 1;	/* DST-REF: the CR's source */
+		}
+		census_send(&c, dir, buf, census_tpkt(buf, hdr, clen, 0));
+		n++;
+	}
+	tlen = size + 4 > 65535 ? 65535 : size + 4;
+	for (dir = 0; dir < 2; dir++) {
+		const u8 *dt = cls ? dt2 : dt0;
+
+		census_send(&c, dir, buf,
+			    census_tpkt(buf, dt, dlen, tlen - 4 - dlen));
+		census_send(&c, dir, buf, census_tpkt(buf, dt, dlen, 10));
+		n += 2;
+		if (cls) {
+			static const u8 ak[] = { 4, 0x61, 0, 1, 0x02 };
+
+			census_send(&c, dir, buf,
+				    census_tpkt(buf, ak, sizeof(ak), 0));
+			n++;
+		}
+	}
+	{
+		static const u8 dr[] = { 6, 0x80, 0, 1, 0, 2, 0x80 };
+		static const u8 dc[] = { 5, 0xc0, 0, 2, 0, 1 };
+
+		census_send(&c, 0, buf, census_tpkt(buf, dr, sizeof(dr), 0));
+		n++;
+		if (cls) {
+			census_send(&c, 1, buf,
+				    census_tpkt(buf, dc, sizeof(dc), 0));
+			n++;
+		}
+	}
+	gen_close(&f);
+	return n;
+}
+
+/*
+ * Every legal TPDU size in class 0 and class 2, as a size code and as a
+ * preferred maximum, through enforce with every check at drop: not one
+ * anomaly, drop or desync, and every TPKT parsed.
+ */
+static long long n_anomalies(json_object *j)
+{
+	json_object *a;
+	long long n = 0;
+
+	assert_true(json_object_object_get_ex(j, "anomalies", &a));
+	json_object_object_foreach(a, k, v) {
+		(void)k;
+		n += json_object_get_int64(v);
+	}
+	return n;
+}
+
+static void test_census_sizes(void **state)
+{
+	unsigned int cls, code, pref, tpkts;
+	struct run_out r;
+
+	(void)state;
+	for (cls = 0; cls <= 2; cls += 2) {
+		for (code = 7; code <= 16; code++) {
+			for (pref = 0; pref < 2; pref++) {
+				tpkts = census_session(IN, cls, code, pref);
+				INSPECT(&r, "-j", "mode", "enforce",
+					"check", "tpkt-reserved", "drop",
+					"check", "tpkt-version", "drop",
+					"check", "tpkt-length", "drop",
+					"check", "cotp-li", "drop",
+					"check", "cotp-code", "drop",
+					"check", "cotp-class-tpdu", "drop",
+					"check", "cotp-class-option", "drop",
+					"check", "cotp-param", "drop",
+					"check", "cotp-oversize", "drop",
+					"check", "desync", "drop", IN);
+				assert_json_ok(&r);
+				print_message("census: class %u, %u-byte TPDUs "
+					      "(%s): %lld TPKTs, %lld "
+					      "anomalies\n", cls, 1U << code,
+					      pref ? "0xf0" : "0xc0",
+					      jget(r.json, "tpkts"),
+					      n_anomalies(r.json));
+				assert_int_equal(jget(r.json, "tpkts"), tpkts);
+				assert_int_equal(n_anomalies(r.json), 0);
+				assert_int_equal(jget(r.json, "drops"), 0);
+				assert_int_equal(jget(r.json, "ooo_drops"), 0);
+				assert_int_equal(jget(r.json, "desyncs"), 0);
+				assert_int_equal(n_events(r.json), 0);
+				run_free(&r);
+			}
+		}
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -923,6 +1080,7 @@ int main(void)
 		T(test_ports),
 		T(test_connection_reuse),
 		T(test_runtime_errors),
+		T(test_census_sizes),
 	};
 	int rc = cmocka_run_group_tests_name("inspect", tests, NULL, NULL);
 
