@@ -1045,7 +1045,14 @@ void tpkt_policy_compile(struct tpkt_policy *out, unsigned int mode,
 			a = NF_TPKT_ACT_COUNT;
 		out->action[i] = a > cap ? cap : a;
 	}
-	out->ooo = cap == NF_TPKT_ACT_DROP || cap == NF_TPKT_ACT_FIX ?
-		   ooo : NF_TPKT_OOO_PASS;
+	/*
+	 * Monitor never drops or delays: it passes, but with hold its
+	 * caller keeps a copy to parse once the gap is filled.
+	 */
+	if (cap == NF_TPKT_ACT_DROP || cap == NF_TPKT_ACT_FIX ||
+	    ooo == NF_TPKT_OOO_HOLD)
+		out->ooo = ooo;
+	else
+		out->ooo = NF_TPKT_OOO_PASS;
 	out->pickup = pickup;
 }

@@ -51,6 +51,7 @@ struct nf_tpkt_held {
 	u32 seq;
 	u16 thoff;
 	u8 dir;
+	bool copy;		/* monitor's: only to parse, never sent */
 };
 
 static bool seq_before(u32 a, u32 b)
@@ -71,22 +72,52 @@ unsigned int nf_tpkt_held_thoff(const struct nf_tpkt_held *h)
 /* Drop the references a held segment took, and the entry. */
 static void held_free(struct nf_tpkt_net *tn, struct nf_tpkt_held *h)
 {
+	if (h->copy)
+		goto out;
 	if (h->state.in)
 		dev_put(h->state.in);
 	if (h->state.out)
 		dev_put(h->state.out);
 	if (h->state.sk)
 		sock_put(h->state.sk);
+out:
 	atomic_long_sub(h->size, &held_total);
 	atomic_dec(&tn->held);
 	kfree(h);
 }
 
+/* A monitor's copy dropped drops no segment: its original went on. */
 static void held_drop(struct nf_tpkt_net *tn, struct nf_tpkt_held *h)
 {
 	kfree_skb(h->skb);
-	nf_tpkt_count(tn, NF_TPKT_CTR_OOO_DROPS);
+	if (!h->copy)
+		nf_tpkt_count(tn, NF_TPKT_CTR_OOO_DROPS);
 	held_free(tn, h);
+}
+
+/* Insert @h into @x by direction, then sequence: the frontier meets them in order. */
+static void held_insert(struct nf_tpkt_extra *x, struct nf_tpkt_held *h)
+{
+	struct nf_tpkt_held *pos;
+
+	list_for_each_entry_reverse(pos, &x->held, list)
+		if (pos->dir < h->dir ||
+		    (pos->dir == h->dir && !seq_before(h->seq, pos->seq)))
+			break;
+	list_add(&h->list, &pos->list);
+	x->held_bytes += h->size;
+}
+
+/* Room for @size more bytes in @x and in all, taken; false if none. */
+static bool held_reserve(struct nf_tpkt_extra *x, unsigned int size)
+{
+	if (x->held_bytes + size > hold_flow_bytes)
+		return false;
+	if (atomic_long_add_return(size, &held_total) > hold_max_bytes) {
+		atomic_long_sub(size, &held_total);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -99,7 +130,7 @@ bool nf_tpkt_hold(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f,
 		  nf_hookfn *fn, unsigned int thoff, unsigned int dir, u32 seq)
 {
 	unsigned int size = skb->truesize;
-	struct nf_tpkt_held *h, *pos;
+	struct nf_tpkt_held *h;
 	struct nf_tpkt_extra *x;
 
 	lockdep_assert_held(&f->lock);
@@ -107,10 +138,8 @@ bool nf_tpkt_hold(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f,
 	if (nf_bridge_info_exists(skb) || skb_sk_is_prefetched(skb))
 		return false;
 	x = nf_tpkt_extra_get(f);
-	if (!x || x->held_bytes + size > hold_flow_bytes)
+	if (!x || !held_reserve(x, size))
 		return false;
-	if (atomic_long_add_return(size, &held_total) > hold_max_bytes)
-		goto unaccount;
 	h = kmalloc(sizeof(*h), GFP_ATOMIC);
 	if (!h)
 		goto unaccount;
@@ -134,13 +163,8 @@ bool nf_tpkt_hold(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f,
 	h->seq = seq;
 	h->thoff = thoff;
 	h->dir = dir;
-	/* by direction, then sequence: the frontier meets them in order */
-	list_for_each_entry_reverse(pos, &x->held, list)
-		if (pos->dir < dir ||
-		    (pos->dir == dir && !seq_before(seq, pos->seq)))
-			break;
-	list_add(&h->list, &pos->list);
-	x->held_bytes += size;
+	h->copy = false;
+	held_insert(x, h);
 	atomic_inc(&tn->held);
 	nf_tpkt_count(tn, NF_TPKT_CTR_OOO_HELD);
 	return true;
@@ -149,6 +173,42 @@ free:
 unaccount:
 	atomic_long_sub(size, &held_total);
 	return false;
+}
+
+/*
+ * Monitor mode's hold: @skb goes on, a clone of it (sharing its data,
+ * which whoever writes to either must now unshare) stays to be parsed once
+ * the frontier reaches @seq, then freed.  It takes no references: it is
+ * never sent.  Called with @f locked; false if it cannot be kept.
+ */
+bool nf_tpkt_hold_copy(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f,
+		       struct sk_buff *skb, unsigned int thoff,
+		       unsigned int dir, u32 seq)
+{
+	struct nf_tpkt_extra *x = nf_tpkt_extra_get(f);
+	struct nf_tpkt_held *h;
+
+	lockdep_assert_held(&f->lock);
+	if (!x || !held_reserve(x, skb->truesize))
+		return false;
+	h = kzalloc(sizeof(*h), GFP_ATOMIC);
+	if (h)
+		h->skb = skb_clone(skb, GFP_ATOMIC);
+	if (!h || !h->skb) {
+		atomic_long_sub(skb->truesize, &held_total);
+		kfree(h);
+		return false;
+	}
+	h->since = jiffies;
+	h->size = skb->truesize;
+	h->seq = seq;
+	h->thoff = thoff;
+	h->dir = dir;
+	h->copy = true;
+	held_insert(x, h);
+	atomic_inc(&tn->held);
+	nf_tpkt_count(tn, NF_TPKT_CTR_OOO_HELD);
+	return true;
 }
 
 /*
@@ -203,6 +263,12 @@ void nf_tpkt_held_send(struct nf_tpkt_net *tn, struct nf_tpkt_held *h)
 	struct sk_buff *skb = h->skb;
 	unsigned int i = 0;
 
+	if (h->copy) {
+		/* parsed: its original went on long ago */
+		consume_skb(skb);
+		held_free(tn, h);
+		return;
+	}
 	rcu_read_lock();
 	e = held_entries(st);
 	while (e && i < e->num_hook_entries && e->hooks[i].hook != h->fn)

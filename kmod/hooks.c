@@ -220,6 +220,25 @@ enum {
 };
 
 /*
+ * Monitor mode could not keep a copy of a segment ahead of a gap: it goes
+ * on unparsed all the same, as with ooo pass, and its direction loses its
+ * framing there instead of waiting for bytes it will never see.
+ */
+static void monitor_pass(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
+			 struct nf_tpkt_flow *f, struct tpkt_env *env,
+			 const struct tpkt_seg *seg)
+{
+	struct tpkt_policy pass = pol->eng;
+
+	pass.ooo = NF_TPKT_OOO_PASS;
+	/* the first feed counted it ahead of a gap already */
+	env->cnt->ctr[NF_TPKT_CTR_OOO]--;
+	env->pol = &pass;
+	tpkt_flow_segment(&f->eng, c->dir, env, seg);
+	env->pol = &pol->eng;
+}
+
+/*
  * Feed the segment of @c (TCP header @th) to flow @f: engine under the
  * flow's lock, its edits applied, its events sent.  A segment the engine
  * cannot judge yet is held when @state is given, dropped otherwise.  On
@@ -268,7 +287,12 @@ static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 	/* bottom halves are off: this CPU's counters stay ours */
 	env.cnt = this_cpu_ptr(tn->stats);
 	v = tpkt_flow_segment(&f->eng, c->dir, &env, &seg);
-	if (v == TPKT_HOLD) {
+	if (v == TPKT_HOLD && pol->mode == NF_TPKT_MODE_MONITOR) {
+		/* monitor passes it; a copy waits for the gap */
+		if (!state || !nf_tpkt_hold_copy(tn, f, c->skb, c->thoff,
+						 c->dir, seg.seq))
+			monitor_pass(c, pol, f, &env, &seg);
+	} else if (v == TPKT_HOLD) {
 		if (state && nf_tpkt_hold(tn, f, c->skb, state, fn, c->thoff,
 					  c->dir, seg.seq)) {
 			c->verdict = NF_STOLEN;

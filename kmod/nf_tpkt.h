@@ -184,6 +184,9 @@ void nf_tpkt_hold_exit(void);
 bool nf_tpkt_hold(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f,
 		  struct sk_buff *skb, const struct nf_hook_state *state,
 		  nf_hookfn *fn, unsigned int thoff, unsigned int dir, u32 seq);
+bool nf_tpkt_hold_copy(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f,
+		       struct sk_buff *skb, unsigned int thoff,
+		       unsigned int dir, u32 seq);
 struct nf_tpkt_held *nf_tpkt_held_next(struct nf_tpkt_flow *f,
 				       unsigned int dir);
 struct sk_buff *nf_tpkt_held_skb(const struct nf_tpkt_held *h);

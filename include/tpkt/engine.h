@@ -275,7 +275,8 @@ bool tpkt_check_action_valid(unsigned int check, unsigned int action);
 /*
  * Build the policy the engine applies from the configured one: the mode
  * caps each action (monitor: count, normalize: fix) and monitor passes
- * out-of-order segments.
+ * out-of-order segments, unless they are held: a caller in monitor mode
+ * then holds a copy and passes the segment itself.
  */
 void tpkt_policy_compile(struct tpkt_policy *out, unsigned int mode,
 			 const u8 action[__NF_TPKT_CHECK_MAX],

@@ -1310,6 +1310,9 @@ static void test_mode_caps(void **state)
 	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
 		assert_int_equal(p.action[i], NF_TPKT_ACT_COUNT);
 	assert_int_equal(p.ooo, NF_TPKT_OOO_PASS);
+	/* monitor holds a copy, never the segment */
+	tpkt_policy_compile(&p, NF_TPKT_MODE_MONITOR, act, NF_TPKT_OOO_HOLD, 0);
+	assert_int_equal(p.ooo, NF_TPKT_OOO_HOLD);
 	tpkt_policy_compile(&p, NF_TPKT_MODE_NORMALIZE, act, NF_TPKT_OOO_DROP, 0);
 	assert_int_equal(p.action[NF_TPKT_CHECK_RESERVED], NF_TPKT_ACT_FIX);
 	assert_int_equal(p.action[NF_TPKT_CHECK_VERSION], NF_TPKT_ACT_COUNT);

@@ -5,7 +5,8 @@
 # MMS stacks do), data both ways, through enforce and normalize with every
 # check at drop; then the same with netem reordering (no loss) on the
 # gateway's links, where ooo hold must keep every segment: no anomaly, no
-# drop of either kind, the data intact.  The same reordering with ooo drop
+# drop of either kind, the data intact (in monitor too, which holds only a
+# copy).  The same reordering with ooo drop
 # shows that the reordering really happens and that its drops are counted
 # apart from those of malformed traffic.
 
@@ -110,6 +111,27 @@ t_reorder_hold_normalize() {
 	reordering_run normalize hold && conformant_check yes
 }
 
+# Monitor mode neither drops nor delays: with ooo hold it parses a copy of
+# each early segment once its gap is filled, so reordering raises no desync.
+t_reorder_hold_monitor() {
+	reordering_run monitor hold && conformant_check yes
+}
+
+# ... which it did with ooo pass (the only choice monitor had before): the
+# first early segment that may hide a header desynchronises its direction.
+t_reorder_pass_monitor_desyncs() {
+	local ok=0
+	reordering_run monitor pass || ok=1
+	python3 - "$OUT/conf-stats.json" <<'EOF' || ok=1
+import json, sys
+s = json.load(open(sys.argv[1]))
+c = s["counters"]
+print("    monitor, ooo pass: ooo %d desyncs %d" % (c["ooo"], c["desyncs"]))
+assert c["desyncs"] > 0 and s["anomalies"]["desync"] > 0 and c["ooo_held"] == 0, c
+EOF
+	return $ok
+}
+
 # The same path with ooo drop: the reordering is real (segments dropped
 # ahead of a gap, which TCP repairs), and counted in ooo_drops, not drops.
 t_reorder_drop_counted_apart() {
@@ -165,4 +187,5 @@ t_hold_teardown() {
 }
 
 ALL_TESTS+=(tpdu_8192_enforce tpdu_8192_normalize reorder_hold_enforce
-	    reorder_hold_normalize reorder_drop_counted_apart hold_teardown)
+	    reorder_hold_normalize reorder_hold_monitor reorder_pass_monitor_desyncs
+	    reorder_drop_counted_apart hold_teardown)
