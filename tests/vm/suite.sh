@@ -157,11 +157,14 @@ one_stream() {
 # TPKT headers, those headers, those of them with a reserved byte not 0,
 # and frames whose TCP checksum is right or wrong (tcp.checksum.status 1
 # or 0).  A GSO frame carries many headers; TPDU bodies continued from an
-# earlier frame have none.
+# earlier frame have none.  A checksum that comes out 0 is sent as 0xffff
+# by the kernel's skb_checksum_help() (CSUM_MANGLED_0): the same value in
+# ones' complement, which every receiver accepts but tshark calls wrong.
 tpkt_frames() {
 	tshark -r "$1" -o tcp.check_checksum:TRUE -T fields -E occurrence=a \
 		-E aggregator=, -e tcp.dstport -e tpkt.reserved \
-		-e tcp.checksum.status 2>/dev/null |
+		-e tcp.checksum.status -e tcp.checksum \
+		-e tcp.checksum_calculated 2>/dev/null |
 		awk -F '\t' '$1 == 102 && $2 != "" {
 				f++
 				n = split($2, r, ",")
@@ -170,6 +173,7 @@ tpkt_frames() {
 					if (r[i] + 0)
 						d++
 			}
+			$3 == 0 && $4 == "0xffff" && $5 == "0x0000" { $3 = 1 }
 			$3 == 1 { g++ }
 			$3 == 0 { b++ }
 			END { print f + 0, t + 0, d + 0, g + 0, b + 0 }'

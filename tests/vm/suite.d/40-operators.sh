@@ -92,7 +92,7 @@ EOF
 		"$TPKTCTL" stats -o prometheus >"$OUT/nf_tpkt-user.prom" 2>&1 ||
 		{ log "as nobody: $(head -3 "$OUT/nf_tpkt-user.prom")"; ok=1; }
 	promtool_clean "$OUT/nf_tpkt-user.prom" || ok=1
-	grep -qx 'nf_tpkt_policy_info{mode="normalize",pickup="strict",ooo="drop",full="fail-open"} 1' \
+	grep -qx 'nf_tpkt_policy_info{mode="normalize",pickup="strict",ooo="hold",full="fail-open"} 1' \
 		"$OUT/nf_tpkt-user.prom" || { log "as nobody: no policy_info"; ok=1; }
 	gw_set max-flows 65536
 	return $ok
