@@ -41,7 +41,7 @@ KDIRS_CHECK ?= $(sort $(wildcard /lib/modules/*/build))
 # sparse over the module sources when it is installed (make deps does)
 SPARSE ?= $(if $(shell command -v sparse),C=1)
 
-.PHONY: all check check-unit unit-tests fuzz fuzz-run modules modules-all \
+.PHONY: all check check-unit unit-tests fuzz fuzz-run modules modules-all checkpatch \
         deps deps-unit demo clean bench check-vm check-vm-all vm-prereqs kbuild-one \
         check-debug
 
@@ -63,13 +63,29 @@ $(BUILD)/unit/%: tests/unit/%.c $(ENGINE_SRC) $(FEED_SRC) \
 
 unit-tests: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
-check-unit: deps-unit unit-tests fuzz
+check-unit: deps-unit unit-tests fuzz checkpatch
 	@set -e; for t in $(UNIT_TESTS); do \
 		echo "== $$t"; \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 			$(BUILD)/unit/$$t; \
 	done
 	$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+# ---- kernel style ---------------------------------------------------------
+
+# The kernel's own checkpatch.pl (make deps keeps it with YNL) over the
+# module's sources and the engine's header; any finding fails.  CAMELCASE
+# would flag C11's _Static_assert.
+CHECKPATCH ?= /opt/nf_tpkt-deps/ynl/scripts/checkpatch.pl
+CHECKPATCH_FILES := $(wildcard kmod/*.c kmod/*.h) include/tpkt/engine.h \
+		    include/tpkt/names.h
+
+checkpatch:
+	@test -f $(CHECKPATCH) || { echo "no $(CHECKPATCH): run make deps" >&2; exit 1; }
+	@out=$$(perl $(CHECKPATCH) --strict --no-tree --terse --ignore CAMELCASE \
+		-f $(CHECKPATCH_FILES) | grep -v ' 0 errors, 0 warnings, 0 checks'); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	echo "checkpatch --strict: $(words $(CHECKPATCH_FILES)) files clean"
 
 # ---- fuzzing -----------------------------------------------------------
 

@@ -120,12 +120,14 @@ install_backports_kernel() {
 # linux-source of the second kernel's series, into $YNL_DIR (where the VM
 # guests see it too).  They check Documentation/netlink/specs/nf_tpkt.yaml
 # against the schema (tests/userspace/check_ynl_spec.sh) and against the
-# module (the VM suite's t_ynl).  Only those two directories are kept: the
-# source package is 150 MB.
+# module (the VM suite's t_ynl).  Only those two directories and
+# checkpatch.pl with its word lists (make checkpatch) are kept: the source
+# package is 150 MB.
 install_ynl() {
 	local src=linux-source-$BPO_KVER_SERIES dir=$STATE/bpo/src tmp deb
 	if [ -f "$YNL_DIR/tools/net/ynl/cli.py" ] &&
-	   [ -f "$YNL_DIR/Documentation/netlink/genetlink-legacy.yaml" ]; then
+	   [ -f "$YNL_DIR/Documentation/netlink/genetlink-legacy.yaml" ] &&
+	   [ -f "$YNL_DIR/scripts/checkpatch.pl" ]; then
 		return 0
 	fi
 	private_apt bpo bookworm-backports update
@@ -140,7 +142,9 @@ install_ynl() {
 	# the whole tree is one tar.xz inside the .deb
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$src.tar.xz" |
 		tar -xJ -C "$tmp" --strip-components=1 \
-			"$src/tools/net/ynl" "$src/Documentation/netlink" ||
+			"$src/tools/net/ynl" "$src/Documentation/netlink" \
+			"$src/scripts/checkpatch.pl" "$src/scripts/spelling.txt" \
+			"$src/scripts/const_structs.checkpatch" ||
 		{ rm -rf "$tmp"; echo "deps.sh: cannot extract YNL from $deb" >&2; exit 1; }
 	dpkg-deb -f "$deb" Version >"$tmp/VERSION"
 	chmod -R a+rX "$tmp"
