@@ -95,7 +95,7 @@ static void held_drop(struct nf_tpkt_net *tn, struct nf_tpkt_held *h)
 	held_free(tn, h);
 }
 
-/* Insert @h into @x by direction, then sequence: the frontier meets them in order. */
+/* Into @x by direction, then sequence: the frontier meets them in order. */
 static void held_insert(struct nf_tpkt_extra *x, struct nf_tpkt_held *h)
 {
 	struct nf_tpkt_held *pos;
@@ -134,8 +134,13 @@ bool nf_tpkt_hold(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f,
 	struct nf_tpkt_extra *x;
 
 	lockdep_assert_held(&f->lock);
-	/* bridge ports and a BPF-assigned socket are not ours to reference */
-	if (nf_bridge_info_exists(skb) || skb_sk_is_prefetched(skb))
+	/*
+	 * Bridge ports, a BPF-assigned socket and a request or time-wait
+	 * socket are not ours to reference (only data is held, and data
+	 * comes from full sockets).
+	 */
+	if (nf_bridge_info_exists(skb) || skb_sk_is_prefetched(skb) ||
+	    (state->sk && !sk_fullsock(state->sk)))
 		return false;
 	x = nf_tpkt_extra_get(f);
 	if (!x || !held_reserve(x, size))
