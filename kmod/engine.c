@@ -78,8 +78,7 @@ struct run {
 	struct tpkt_counts *cnt;	/* env->cnt, the one used per header */
 	u32 p, end;	/* what segment_slow() leaves to parse */
 	bool drop;
-	bool unjudged;	/* dropped or held ahead of a gap, not for a check */
-	bool hold;
+	u8 gap;		/* STOP or HOLD: what gap() decided, not a check */
 };
 
 /* The direction being parsed, 0 or 1: not stored, only slow paths ask. */
@@ -912,15 +911,11 @@ static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg)
 		if (!after(e, d->next))
 			return false;
 	} else if (after(s, d->next) && !(d->flags & DF_DESYNC)) {
-		switch (gap(r, s)) {
-		case HOLD:
-			r->hold = true;
-			return false;
-		case STOP:
+		r->gap = gap(r, s);
+		if (r->gap == STOP)
 			r->drop = true;
-			r->unjudged = true;
+		if (r->gap != GO_ON)
 			return false;
-		}
 	}
 
 	if (d->flags & DF_DESYNC) {
@@ -967,9 +962,9 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 	r.d = d;
 	r.env = env;
 	r.cnt = env->cnt;
+	/* one store: both fit a 16-bit word */
 	r.drop = false;
-	r.unjudged = false;
-	r.hold = false;
+	r.gap = GO_ON;
 	if (!next && segment_slow(&r, seg)) {
 		p = r.p;
 		end = r.end;
@@ -977,10 +972,10 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 	}
 	if (next)
 		parse(&r, seg, p, end);
-	if (r.hold)
+	if (r.gap == HOLD)
 		return TPKT_HOLD;
 	if (r.drop) {
-		if (!r.unjudged)
+		if (r.gap != STOP)
 			r.cnt->ctr[NF_TPKT_CTR_DROPS]++;
 		return TPKT_DROP;
 	}
