@@ -220,6 +220,39 @@ enum {
 };
 
 /*
+ * Urgent data: a BSD socket takes the urgent byte out of the stream its
+ * application reads (unless SO_OOBINLINE is set), so what the receiver
+ * reads is not the stream on the wire, and a header can hide behind the
+ * difference.  Monitor counts it; normalize clears URG and the urgent
+ * pointer, so the byte stays in the stream; enforce drops the segment.
+ * Returns false if the segment is dropped (c->verdict).
+ */
+static bool seg_urgent(struct seg_ctx *c, const struct nf_tpkt_policy *pol)
+{
+	struct sk_buff *skb = c->skb;
+	struct tcphdr *th;
+	__be32 old;
+
+	nf_tpkt_count(c->tn, NF_TPKT_CTR_URGENT);
+	if (pol->mode == NF_TPKT_MODE_MONITOR)
+		return true;
+	if (pol->mode == NF_TPKT_MODE_ENFORCE ||
+	    skb_ensure_writable(skb, c->thoff + sizeof(*th))) {
+		nf_tpkt_count(c->tn, NF_TPKT_CTR_DROPS);
+		c->verdict = NF_DROP;
+		return false;
+	}
+	th = (struct tcphdr *)(skb->data + c->thoff);
+	old = tcp_flag_word(th);
+	th->urg = 0;
+	inet_proto_csum_replace4(&th->check, skb, old, tcp_flag_word(th),
+				 false);
+	inet_proto_csum_replace2(&th->check, skb, th->urg_ptr, 0, false);
+	th->urg_ptr = 0;
+	return true;
+}
+
+/*
  * Monitor mode could not keep a copy of a segment ahead of a gap: it goes
  * on unparsed all the same, as with ooo pass, and its direction loses its
  * framing there instead of waiting for bytes it will never see.
@@ -269,6 +302,9 @@ static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 		    (th->rst ? TPKT_SEG_RST : 0) | (th->ack ? TPKT_SEG_ACK : 0);
 	seg.read = seg_read;
 	seg.priv = c;
+	/* th may not be read past this: the header may be rewritten */
+	if (unlikely(th->urg) && !seg_urgent(c, pol))
+		return FED;
 
 	spin_lock_bh(&f->lock);
 	if (unlikely(nf_tpkt_flow_dead(f))) {
@@ -280,9 +316,9 @@ static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 	/* the collector and the tuple reuse test read these unlocked */
 	WRITE_ONCE(f->last, (u32)jiffies);
 	f->packets[c->dir]++;
-	if (th->fin)
+	if (seg.flags & TPKT_SEG_FIN)
 		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_FIN(c->dir));
-	if (th->rst)
+	if (seg.flags & TPKT_SEG_RST)
 		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_RST);
 	/* bottom halves are off: this CPU's counters stay ours */
 	env.cnt = this_cpu_ptr(tn->stats);

@@ -64,7 +64,8 @@ static void test_counters(void **state)
 		    "edits", "drops", "desyncs", "resyncs", "ooo", "rexmits",
 		    "rexmit_unfixed", "pickups", "untracked", "fragments",
 		    "flows_created", "flows_expired", "flows_evicted",
-		    "flows_refused", "events_suppressed", "ooo_held", "ooo_drops");
+		    "flows_refused", "events_suppressed", "ooo_held", "ooo_drops",
+		    "urgent");
 }
 
 static void test_small_enums(void **state)

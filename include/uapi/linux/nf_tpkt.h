@@ -316,6 +316,9 @@ enum nf_tpkt_full {
  * @NF_TPKT_CTR_OOO_DROPS: segments dropped because they could not be judged
  *	yet: ahead of a gap with ooo drop, or with ooo hold when no more could
  *	be held or the gap stayed open too long.  Not in NF_TPKT_CTR_DROPS.
+ * @NF_TPKT_CTR_URGENT: segments with the URG flag (urgent data leaves the
+ *	stream a BSD socket's application reads): counted in monitor, URG and
+ *	the urgent pointer cleared in normalize, dropped in enforce.
  */
 enum nf_tpkt_counter {
 	NF_TPKT_CTR_PACKETS,
@@ -338,6 +341,7 @@ enum nf_tpkt_counter {
 	NF_TPKT_CTR_EVENTS_SUPPRESSED,
 	NF_TPKT_CTR_OOO_HELD,
 	NF_TPKT_CTR_OOO_DROPS,
+	NF_TPKT_CTR_URGENT,
 	__NF_TPKT_CTR_MAX
 };
 #define NF_TPKT_CTR_MAX (__NF_TPKT_CTR_MAX - 1)
