@@ -302,8 +302,11 @@ static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 		    (th->rst ? TPKT_SEG_RST : 0) | (th->ack ? TPKT_SEG_ACK : 0);
 	seg.read = seg_read;
 	seg.priv = c;
-	/* th may not be read past this: the header may be rewritten */
-	if (unlikely(th->urg) && !seg_urgent(c, pol))
+	/*
+	 * th may not be read past this: the header may be rewritten.  A held
+	 * segment (no @state) was seen here once already.
+	 */
+	if (unlikely(th->urg) && state && !seg_urgent(c, pol))
 		return FED;
 
 	spin_lock_bh(&f->lock);
