@@ -178,47 +178,6 @@ static bool flow_expired(const struct nf_tpkt_flow *f, u32 now, u32 timeout)
 	return time_after32(now, READ_ONCE(f->last) + linger);
 }
 
-/*
- * Walk the table removing flows matching @all or expired; returns the
- * number removed.  Runs in process context.
- */
-static unsigned int flows_walk_remove(struct nf_tpkt_net *tn, bool all)
-{
-	const struct nf_tpkt_policy *pol;
-	struct rhashtable_iter iter;
-	struct nf_tpkt_flow *f;
-	u32 timeout, now = (u32)jiffies;
-	unsigned int n = 0;
-
-	rcu_read_lock();
-	pol = rcu_dereference(tn->policy);
-	timeout = pol ? pol->timeout * HZ : 0;
-	rcu_read_unlock();
-
-	rhashtable_walk_enter(&tn->flows, &iter);
-	rhashtable_walk_start(&iter);
-	while ((f = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(f)) {
-			if (PTR_ERR(f) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (!all && !flow_expired(f, now, timeout)) {
-			nf_tpkt_held_expire(tn, f);
-			continue;
-		}
-		n += flow_remove(tn, f);
-		if (need_resched()) {
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-		}
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	return n;
-}
-
 /* Call @fn for every flow, in process context. */
 void nf_tpkt_flows_walk(struct nf_tpkt_net *tn,
 			void (*fn)(struct nf_tpkt_net *tn,
@@ -245,6 +204,43 @@ void nf_tpkt_flows_walk(struct nf_tpkt_net *tn,
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
+}
+
+struct walk_remove {
+	bool all;
+	u32 now;
+	u32 timeout;
+	unsigned int n;
+};
+
+static void flow_walk_remove(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f,
+			     void *arg)
+{
+	struct walk_remove *w = arg;
+
+	if (!w->all && !flow_expired(f, w->now, w->timeout)) {
+		nf_tpkt_held_expire(tn, f);
+		return;
+	}
+	w->n += flow_remove(tn, f);
+}
+
+/*
+ * Walk the table removing flows matching @all or expired; returns the
+ * number removed.  Runs in process context.
+ */
+static unsigned int flows_walk_remove(struct nf_tpkt_net *tn, bool all)
+{
+	const struct nf_tpkt_policy *pol;
+	struct walk_remove w = { .all = all, .now = (u32)jiffies };
+
+	rcu_read_lock();
+	pol = rcu_dereference(tn->policy);
+	w.timeout = pol ? pol->timeout * HZ : 0;
+	rcu_read_unlock();
+
+	nf_tpkt_flows_walk(tn, flow_walk_remove, &w);
+	return w.n;
 }
 
 unsigned int nf_tpkt_flows_flush(struct nf_tpkt_net *tn)
