@@ -7,6 +7,13 @@
  * engine the kernel module runs, applies the edits it asks for and prints
  * what it reported.  Every protocol decision is the engine's.
  *
+ * Output streams: an event is printed when it is found (a line of text, or
+ * with -j a JSON object per line), a flow when it ends (-j), and the
+ * summary last, whatever ends the run: the end of the input, a record that
+ * cannot be read, or SIGINT/SIGTERM.  Nothing grows with the number of
+ * events; the flow table is bounded by max-flows and the idle timeout,
+ * measured in capture time, as in the kernel.
+ *
  * Choices that differ from the kernel's defaults, and why:
  *  - pickup defaults to loose: captures are often started after the
  *    connection, and strict pickup would show nothing for them.
@@ -15,11 +22,14 @@
  *    gateway would; it is reported as an event.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "inspect.h"
@@ -32,7 +42,9 @@
 
 /* Edit history entries per flow: retransmissions get the same edits. */
 #define HIST_CAP	1024
-/* Anomalies per direction still waiting for their TPKT's TPDU code. */
+/* Flows with anomalies listed in the text report; the rest are counted. */
+#define ROWS_CAP	1000
+#define NSEC_PER_SEC	1000000000ULL
 
 /* Event kinds beyond enum nf_tpkt_check: segments dropped without a check. */
 enum {
@@ -42,11 +54,21 @@ enum {
 
 struct cfg {
 	bool json;
+	bool pretty;
+	bool merge;
+	bool exit_status;
+	bool all_flows;		/* --flows: every flow in the text table */
+	bool whole_flows;	/* --write-anomalies writes whole flows */
 	const char *fix_path;
+	const char *anom_path;
+	const char *filter;
+	unsigned long max_events;	/* 0: no limit */
 	struct policy_words pw;
 	unsigned int mode;
 	u8 action[__NF_TPKT_CHECK_MAX];
 	unsigned int ooo, pickup;
+	u32 max_flows;
+	u32 timeout;		/* seconds of capture time */
 	char **files;
 	int n_files;
 };
@@ -63,18 +85,42 @@ struct fdir {
 	bool blind;		/* a header byte was not captured */
 };
 
+/* Where a packet was read: for events, flow tables and warnings. */
+struct where {
+	const char *file;
+	unsigned long frame;
+	u64 ts;			/* ns since the epoch */
+};
+
 struct flow {
 	struct flow *hnext;	/* hash chain */
-	struct flow *next;	/* all flows of the file, in creation order */
+	struct flow *prev;	/* least recently seen first */
+	struct flow *next;
 	u32 hash;		/* pkt_hash() of its packets */
 	u8 family;
+	bool hashed;
 	struct endpoint ep[2];	/* ep[d] sends direction d */
 	struct tpkt_flow tf;
 	struct fdir d[2];
+	struct where first, last;
+};
+
+/* A flow with anomalies, kept for the text report once it has ended. */
+struct row {
+	char name[140];
+	struct where first, last;
+	u64 tpkts, tpdus;
+	u64 anomaly[__NF_TPKT_CHECK_MAX];
+	bool picked_up;
+};
+
+/* The endpoints of a flow, the same whichever direction (whole flows). */
+struct flow_key {
+	u8 family;
+	struct endpoint ep[2];
 };
 
 struct event {
-	unsigned long frame;
 	struct flow *flow;
 	u8 dir;
 	u8 kind;		/* enum nf_tpkt_check or EV_* */
@@ -95,30 +141,42 @@ struct seg_edit {
 /* Totals over every file. */
 struct totals {
 	struct tpkt_counts cnt;
-	u64 flows, picked_up;
+	u64 frames, flows, picked_up, anomalous_flows;
 	u64 segments, truncated, blind, fragments, uncaptured_edits;
-	u64 written, edited, dropped;
-	json_object *events;
-	json_object *by_dir;
+	u64 other_ports, expired, evicted;
+	u64 events, events_hidden;
+	u64 written, edited, dropped, anom_written;
+	bool any_ts;
+	u64 first_ts, last_ts;
+	u32 *port_hist;		/* TCP packets per port not in the set */
+	struct row *rows;
+	size_t n_rows, cap_rows;
+	u64 rows_hidden;
+	struct flow_key *keys;	/* flows with anomalies (whole flows) */
+	size_t n_keys, cap_keys;
+	bool oom;
 };
 
-/* State while one file is processed. */
+/* State while one capture (a file, or all files with --merge) is read. */
 struct run {
 	const struct cfg *cfg;
 	struct totals *tot;
-	const char *file;
 	struct tpkt_policy pol;
 	struct flow **buckets;
 	unsigned int nbuckets;
 	unsigned int nflows;
-	struct flow *first;
-	struct flow **tail;
-	struct event *ev;
-	size_t n_ev, cap_ev;
+	struct flow *lru_head;
+	struct flow *lru_tail;
+	struct pcap_out *anom;
 	bool oom;
+	bool live;		/* input from a pipe: flush as events come */
+
+	/* the packet being handled */
+	struct where at;
+	bool offending;		/* it caused an event */
+	bool printed;
 
 	/* the segment being fed */
-	unsigned long frame;
 	struct flow *cur;
 	unsigned int cur_dir;
 	const u8 *payload;
@@ -133,33 +191,63 @@ struct run {
 	size_t buf_len;
 };
 
+/* Set by SIGINT/SIGTERM: the run ends, with its summary. */
+static volatile sig_atomic_t stop_signal;
+
 const char inspect_usage_line[] =
-	"inspect [-j] [--fix OUT.pcap] [POLICY-WORDS...] FILE...";
+	"inspect [OPTIONS] [POLICY-WORDS...] FILE...";
 
 void inspect_usage(FILE *f)
 {
 	fprintf(f, "Usage: tpktctl [-j] %s\n\n", inspect_usage_line);
-	fputs("Run capture files (pcap or pcapng) through the nf_tpkt stream "
-	      "engine.\n"
+	fputs("Run capture files (pcap or pcapng; - for stdin) through the "
+	      "nf_tpkt stream\nengine.\n"
 	      "\n"
-	      "  -j, --json       one JSON document on stdout\n"
-	      "  --fix OUT.pcap   write the capture as the gateway would "
+	      "  -j, --json            JSON Lines: events, flows, then the "
+	      "summary\n"
+	      "  -p, --pretty          indent the JSON\n"
+	      "  --fix OUT.pcap        write the capture as the gateway would "
 	      "forward it\n"
-	      "                   (exactly one input; default mode "
+	      "                        (one input, or --merge; default mode "
 	      "normalize)\n"
-	      "  -h, --help       this text\n"
+	      "  --merge               read all files as one capture, in "
+	      "timestamp order\n"
+	      "                        (ring buffers of tcpdump -C/-G, "
+	      "dumpcap -b)\n"
+	      "  -f, --filter EXPR     only packets matching the pcap-filter "
+	      "EXPR\n"
+	      "                        (frame numbers stay those of the "
+	      "file)\n"
+	      "  --write-anomalies OUT.pcap\n"
+	      "                        write the frames that caused an event\n"
+	      "  --whole-flows         ... every frame of their flows instead\n"
+	      "  --flows               list every flow in the report, not only "
+	      "those\n"
+	      "                        with anomalies\n"
+	      "  --max-events N        print at most N events (all are "
+	      "counted)\n"
+	      "  --exit-status         exit 3 when anomalies were found\n"
+	      "  -h, --help            this text\n"
 	      "\n"
 	      "POLICY WORDS: mode off|monitor|normalize|enforce, "
 	      "ports LIST,\n"
 	      "  check NAME ignore|count|fix|drop, ooo drop|pass, "
-	      "pickup strict|loose\n"
-	      "  (hooks, max-flows, timeout, full, event-rate are accepted "
-	      "and unused).\n"
+	      "pickup strict|loose,\n"
+	      "  max-flows N (flow table size), timeout SECONDS (idle, in "
+	      "capture time)\n"
+	      "  (hooks, full, event-rate are accepted and unused).\n"
 	      "Defaults: mode monitor (normalize with --fix), ports 102, "
-	      "ooo drop, pickup loose.\n", f);
+	      "ooo drop, pickup loose,\n"
+	      "  max-flows 65536, timeout 600.\n"
+	      "Exit status: 0, or 1 if an input could not be read whole, 2 "
+	      "for a bad\n"
+	      "  command line, 3 anomalies (with --exit-status), 128+N on "
+	      "signal N.\n", f);
 }
 
 /* ---- engine glue ------------------------------------------------------- */
+
+static void emit_event(struct run *r, const struct event *e);
 
 static void *grow(void *p, size_t *cap, size_t n, size_t size, bool *oom)
 {
@@ -190,40 +278,32 @@ static void on_edit(void *ctx, u32 seg_off, u8 val)
 		};
 }
 
-static struct event *new_event(struct run *r, unsigned int kind)
+static void init_event(struct run *r, struct event *e, unsigned int kind)
 {
-	struct event *e;
-
-	r->ev = grow(r->ev, &r->cap_ev, r->n_ev, sizeof(*r->ev), &r->oom);
-	if (r->n_ev == r->cap_ev)
-		return NULL;
-	e = &r->ev[r->n_ev++];
 	memset(e, 0, sizeof(*e));
-	e->frame = r->frame;
 	e->flow = r->cur;
 	e->dir = r->cur_dir;
 	e->kind = kind;
 	e->tpdu = TPKT_TPDU_NONE;
-	return e;
 }
 
 static void on_anomaly(void *ctx, const struct tpkt_anomaly *a)
 {
 	struct run *r = ctx;
-	struct event *e = new_event(r, a->check);
+	struct event e;
 
-	if (!e)
-		return;
-	e->action = a->action;
-	e->tpdu = a->tpdu;
-	e->orig_len = a->orig_len <= sizeof(e->orig) ? a->orig_len :
-						       sizeof(e->orig);
-	memcpy(e->orig, a->orig, e->orig_len);
-	e->off_known = true;
-	e->off = a->off;
-	e->tpkt_off = a->tpkt_off;
+	init_event(r, &e, a->check);
+	e.action = a->action;
+	e.tpdu = a->tpdu;
+	e.orig_len = a->orig_len <= sizeof(e.orig) ? a->orig_len :
+						     sizeof(e.orig);
+	memcpy(e.orig, a->orig, e.orig_len);
+	e.off_known = true;
+	e.off = a->off;
+	e.tpkt_off = a->tpkt_off;
 	if (a->action == NF_TPKT_ACT_DROP)
 		r->drop_reported = true;
+	emit_event(r, &e);
 }
 
 static struct tpkt_hist *on_hist_alloc(void *ctx)
@@ -259,6 +339,8 @@ static const u8 *seg_read(const struct tpkt_seg *seg, u32 off, u32 n, u8 *buf)
 }
 
 /* ---- flows ------------------------------------------------------------- */
+
+static void flow_ended(struct run *r, struct flow *f);
 
 static bool port_in_set(const struct cfg *c, u16 port)
 {
@@ -303,7 +385,6 @@ static int flow_dir(const struct flow *f, const struct pkt *p)
 	return -1;
 }
 
-
 static int rehash(struct run *r)
 {
 	unsigned int n = r->nbuckets ? r->nbuckets * 2 : 256, i;
@@ -330,11 +411,60 @@ static void unhash(struct run *r, struct flow *f)
 {
 	struct flow **pp = &r->buckets[f->hash & (r->nbuckets - 1)];
 
+	if (!f->hashed)
+		return;
 	for (; *pp; pp = &(*pp)->hnext) {
 		if (*pp == f) {
 			*pp = f->hnext;
+			f->hashed = false;
 			return;
 		}
+	}
+}
+
+static void lru_unlink(struct run *r, struct flow *f)
+{
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		r->lru_head = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		r->lru_tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void lru_append(struct run *r, struct flow *f)
+{
+	f->prev = r->lru_tail;
+	f->next = NULL;
+	if (r->lru_tail)
+		r->lru_tail->next = f;
+	else
+		r->lru_head = f;
+	r->lru_tail = f;
+}
+
+/* The flow is over (end, idle, evicted): report it and let it go. */
+static void flow_retire(struct run *r, struct flow *f)
+{
+	unhash(r, f);
+	lru_unlink(r, f);
+	flow_ended(r, f);
+	r->nflows--;
+	free(f->tf.hist);
+	free(f);
+}
+
+/* Idle flows end as in the kernel: after the timeout, in capture time. */
+static void flows_expire(struct run *r, u64 now)
+{
+	u64 idle = (u64)r->cfg->timeout * NSEC_PER_SEC;
+
+	while (r->lru_head && r->lru_head->last.ts + idle < now) {
+		r->tot->expired++;
+		flow_retire(r, r->lru_head);
 	}
 }
 
@@ -378,11 +508,20 @@ static struct flow *flow_get(struct run *r, const struct pkt *p,
 		/*
 		 * A SYN with another ISN on a known direction: a new
 		 * connection reusing the addresses and ports.  The old
-		 * flow stays listed, but is no longer found.
+		 * flow ends here.
 		 */
-		if (!syn || !fd->isn_known || fd->isn == p->seq + 1)
+		if (!syn || !fd->isn_known || fd->isn == p->seq + 1) {
+			lru_unlink(r, f);
+			lru_append(r, f);
+			f->last = r->at;
 			return f;
-		unhash(r, f);
+		}
+		flow_retire(r, f);
+	}
+	/* a full table makes room the way a capture allows: oldest first */
+	if (r->nflows >= r->cfg->max_flows && r->lru_head) {
+		r->tot->evicted++;
+		flow_retire(r, r->lru_head);
 	}
 	if (r->nflows >= r->nbuckets * 2 && rehash(r))
 		return NULL;
@@ -407,27 +546,22 @@ static struct flow *flow_get(struct run *r, const struct pkt *p,
 	tpkt_flow_init(&f->tf);
 	f->hnext = r->buckets[f->hash & (r->nbuckets - 1)];
 	r->buckets[f->hash & (r->nbuckets - 1)] = f;
-	*r->tail = f;
-	r->tail = &f->next;
+	f->hashed = true;
+	f->first = r->at;
+	f->last = r->at;
+	lru_append(r, f);
 	r->nflows++;
 	return f;
 }
 
-static void flows_free(struct run *r)
+/* End of the capture: every flow left ends, least recently seen first. */
+static void flows_end(struct run *r)
 {
-	struct flow *f, *next;
-
-	for (f = r->first; f; f = next) {
-		next = f->next;
-		free(f->tf.hist);
-		free(f);
-	}
-	r->first = NULL;
-	r->tail = &r->first;
+	while (r->lru_head)
+		flow_retire(r, r->lru_head);
 	free(r->buckets);
 	r->buckets = NULL;
 	r->nbuckets = 0;
-	r->nflows = 0;
 }
 
 /* ---- segments ---------------------------------------------------------- */
@@ -578,14 +712,13 @@ static bool feed(struct run *r, const struct pkt *p, const u8 *frame,
 	if (v == TPKT_DROP) {
 		if (!r->drop_reported) {
 			bool gap = fd->cnt.ctr[NF_TPKT_CTR_OOO] > ooo;
-			struct event *e = new_event(r, gap ? EV_OOO :
-							     EV_BLOCKED);
+			struct event e;
 
-			if (e) {
-				e->action = NF_TPKT_ACT_DROP;
-				e->off_known = fd->isn_known;
-				e->off = s0 - fd->isn;
-			}
+			init_event(r, &e, gap ? EV_OOO : EV_BLOCKED);
+			e.action = NF_TPKT_ACT_DROP;
+			e.off_known = fd->isn_known;
+			e.off = s0 - fd->isn;
+			emit_event(r, &e);
 		}
 		r->tot->dropped++;
 		return false;
@@ -630,12 +763,36 @@ static bool handle_packet(struct run *r, int dlt, const struct pcap_pkthdr *h,
 	default:
 		return true;
 	}
-	if (!port_in_set(c, p.sport) && !port_in_set(c, p.dport))
+	if (!port_in_set(c, p.sport) && !port_in_set(c, p.dport)) {
+		/* the warning names the busiest of them */
+		r->tot->other_ports++;
+		if (r->tot->port_hist) {
+			r->tot->port_hist[p.sport]++;
+			r->tot->port_hist[p.dport]++;
+		}
 		return true;
+	}
 	return feed(r, &p, data, h->caplen, out);
 }
 
+
 /* ---- output ------------------------------------------------------------ */
+
+/* RFC 3339 in UTC, to the microsecond: what every event line starts with. */
+static void time_str(u64 ns, char *buf, size_t len)
+{
+	time_t s = ns / NSEC_PER_SEC;
+	struct tm tm;
+	size_t n;
+
+	if (!gmtime_r(&s, &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06lluZ",
+		 (unsigned long long)(ns % NSEC_PER_SEC) / 1000);
+}
 
 static void ep_str(const struct flow *f, unsigned int d, char *buf,
 		   size_t len)
@@ -675,28 +832,6 @@ static void hex_str(const u8 *b, unsigned int n, char *buf)
 	buf[2 * n] = '\0';
 }
 
-static void print_event(const struct run *r, const struct event *e)
-{
-	char src[64], dst[64], orig[2 * sizeof(e->orig) + 1];
-
-	ep_str(e->flow, e->dir, src, sizeof(src));
-	ep_str(e->flow, !e->dir, dst, sizeof(dst));
-	hex_str(e->orig, e->orig_len, orig);
-	if (r->cfg->n_files > 1)
-		printf("%s ", r->file);
-	printf("frame %lu: %s > %s %s %s", e->frame, src, dst,
-	       kind_name(e->kind), action_name(e->action));
-	if (e->tpdu != TPKT_TPDU_NONE)
-		printf(" %s", tpdu_name(e->tpdu));
-	if (e->off_known)
-		printf(" offset %u", e->off);
-	if (e->kind < __NF_TPKT_CHECK_MAX && e->kind != NF_TPKT_CHECK_DESYNC)
-		printf(" tpkt-offset %u", e->tpkt_off);
-	if (e->orig_len)
-		printf(" orig %s", orig);
-	putchar('\n');
-}
-
 /* json-c: add, and remember whether anything failed to allocate. */
 static void jadd(json_object *o, const char *key, json_object *v, bool *oom)
 {
@@ -724,6 +859,23 @@ static json_object *jint(u64 v, bool *oom)
 	return o;
 }
 
+static json_object *jbool(bool v, bool *oom)
+{
+	json_object *o = json_object_new_boolean(v);
+
+	if (!o)
+		*oom = true;
+	return o;
+}
+
+static json_object *jtime(u64 ns, bool *oom)
+{
+	char t[40];
+
+	time_str(ns, t, sizeof(t));
+	return jstr(t, oom);
+}
+
 static json_object *jtable(enum tpkt_name_kind kind, const u64 *v,
 			   bool *oom)
 {
@@ -747,6 +899,46 @@ static void jappend(json_object *a, json_object *v, bool *oom)
 	}
 }
 
+/* One line of JSON Lines (or an indented object with -p); frees @o. */
+static void jprint(const struct cfg *c, json_object *o, bool *oom)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+		    (c->pretty ? JSON_C_TO_STRING_PRETTY :
+				 JSON_C_TO_STRING_PLAIN);
+	const char *s = *oom || !o ? NULL :
+			json_object_to_json_string_ext(o, flags);
+
+	if (s)
+		puts(s);
+	else
+		*oom = true;
+	json_object_put(o);
+}
+
+static void event_text(const struct run *r, const struct event *e)
+{
+	char src[64], dst[64], t[40], orig[2 * sizeof(e->orig) + 1];
+
+	ep_str(e->flow, e->dir, src, sizeof(src));
+	ep_str(e->flow, !e->dir, dst, sizeof(dst));
+	time_str(r->at.ts, t, sizeof(t));
+	hex_str(e->orig, e->orig_len, orig);
+	printf("%s ", t);
+	if (r->cfg->n_files > 1)
+		printf("%s ", r->at.file);
+	printf("frame %lu: %s > %s %s %s", r->at.frame, src, dst,
+	       kind_name(e->kind), action_name(e->action));
+	if (e->tpdu != TPKT_TPDU_NONE)
+		printf(" %s", tpdu_name(e->tpdu));
+	if (e->off_known)
+		printf(" offset %u", e->off);
+	if (e->kind < __NF_TPKT_CHECK_MAX && e->kind != NF_TPKT_CHECK_DESYNC)
+		printf(" tpkt-offset %u", e->tpkt_off);
+	if (e->orig_len)
+		printf(" orig %s", orig);
+	putchar('\n');
+}
+
 static json_object *event_json(const struct run *r, const struct event *e,
 			       bool *oom)
 {
@@ -763,43 +955,39 @@ static json_object *event_json(const struct run *r, const struct event *e,
 	ep_str(e->flow, !e->dir, dst, sizeof(dst));
 	flow_str(e->flow, flow, sizeof(flow));
 	hex_str(e->orig, e->orig_len, orig);
-	jadd(o, "frame", jint(e->frame, oom), oom);
+	jadd(o, "type", jstr("event", oom), oom);
+	jadd(o, "time", jtime(r->at.ts, oom), oom);
+	jadd(o, "file", jstr(r->at.file, oom), oom);
+	jadd(o, "frame", jint(r->at.frame, oom), oom);
 	jadd(o, "flow", jstr(flow, oom), oom);
 	jadd(o, "src", jstr(src, oom), oom);
 	jadd(o, "dst", jstr(dst, oom), oom);
-	jadd(o, "class", jstr(kind_name(e->kind), oom), oom);
+	jadd(o, "check", jstr(kind_name(e->kind), oom), oom);
 	jadd(o, "action", jstr(action_name(e->action), oom), oom);
 	jadd(o, "tpdu", e->tpdu == TPKT_TPDU_NONE ? NULL :
 	     jstr(tpdu_name(e->tpdu), oom), oom);
 	jadd(o, "offset", e->off_known ? jint(e->off, oom) : NULL, oom);
 	jadd(o, "tpkt_offset", tpkt ? jint(e->tpkt_off, oom) : NULL, oom);
 	jadd(o, "orig", jstr(orig, oom), oom);
-	jadd(o, "file", jstr(r->file, oom), oom);
 	return o;
 }
 
-static json_object *dir_json(const struct run *r, const struct flow *f,
-			     unsigned int d, bool *oom)
+/* Printed at once: a pipe's reader sees it before the capture ends. */
+static void emit_event(struct run *r, const struct event *e)
 {
-	char src[64], dst[64], flow[140];
-	json_object *o = json_object_new_object();
+	struct totals *t = r->tot;
 
-	if (!o) {
-		*oom = true;
-		return NULL;
+	r->offending = true;
+	t->events++;
+	if (r->cfg->max_events && t->events > r->cfg->max_events) {
+		t->events_hidden++;
+		return;
 	}
-	ep_str(f, d, src, sizeof(src));
-	ep_str(f, !d, dst, sizeof(dst));
-	flow_str(f, flow, sizeof(flow));
-	jadd(o, "file", jstr(r->file, oom), oom);
-	jadd(o, "flow", jstr(flow, oom), oom);
-	jadd(o, "dir", jint(d, oom), oom);
-	jadd(o, "src", jstr(src, oom), oom);
-	jadd(o, "dst", jstr(dst, oom), oom);
-	jadd(o, "picked_up", json_object_new_boolean(
-		tpkt_dir_picked_up(&f->tf, d)), oom);
-	jadd(o, "tpdus", jtable(TPKT_NAMES_TPDU, f->d[d].cnt.tpdu, oom), oom);
-	return o;
+	if (r->cfg->json)
+		jprint(r->cfg, event_json(r, e, &r->oom), &r->oom);
+	else
+		event_text(r, e);
+	r->printed = true;
 }
 
 static void counts_add(struct tpkt_counts *to, const struct tpkt_counts *c)
@@ -814,33 +1002,144 @@ static void counts_add(struct tpkt_counts *to, const struct tpkt_counts *c)
 		to->anomaly[i] += c->anomaly[i];
 }
 
-/* A file is done: add its flows to the totals and report its events. */
-static void finish_file(struct run *r)
+static u64 sum(const u64 *v, unsigned int n)
 {
+	u64 s = 0;
+
+	while (n--)
+		s += v[n];
+	return s;
+}
+
+static json_object *dir_json(const struct flow *f, unsigned int d, bool *oom)
+{
+	const struct tpkt_counts *c = &f->d[d].cnt;
+	json_object *o = json_object_new_object();
+	char src[64], dst[64];
+
+	if (!o) {
+		*oom = true;
+		return NULL;
+	}
+	ep_str(f, d, src, sizeof(src));
+	ep_str(f, !d, dst, sizeof(dst));
+	jadd(o, "src", jstr(src, oom), oom);
+	jadd(o, "dst", jstr(dst, oom), oom);
+	jadd(o, "picked_up", jbool(tpkt_dir_picked_up(&f->tf, d), oom), oom);
+	jadd(o, "desynced", jbool(tpkt_dir_desynced(&f->tf, d), oom), oom);
+	jadd(o, "tpkts", jint(c->ctr[NF_TPKT_CTR_TPKTS], oom), oom);
+	jadd(o, "tpdus", jtable(TPKT_NAMES_TPDU, c->tpdu, oom), oom);
+	jadd(o, "edits", jint(c->ctr[NF_TPKT_CTR_EDITS], oom), oom);
+	jadd(o, "drops", jint(c->ctr[NF_TPKT_CTR_DROPS], oom), oom);
+	return o;
+}
+
+static json_object *flow_json(const struct flow *f, const struct tpkt_counts *c,
+			      bool *oom)
+{
+	json_object *o = json_object_new_object(), *dirs;
+	char name[140];
+	unsigned int d;
+
+	if (!o) {
+		*oom = true;
+		return NULL;
+	}
+	flow_str(f, name, sizeof(name));
+	jadd(o, "type", jstr("flow", oom), oom);
+	jadd(o, "flow", jstr(name, oom), oom);
+	jadd(o, "file", jstr(f->first.file, oom), oom);
+	jadd(o, "first_frame", jint(f->first.frame, oom), oom);
+	jadd(o, "first_time", jtime(f->first.ts, oom), oom);
+	jadd(o, "last_file", jstr(f->last.file, oom), oom);
+	jadd(o, "last_frame", jint(f->last.frame, oom), oom);
+	jadd(o, "last_time", jtime(f->last.ts, oom), oom);
+	jadd(o, "picked_up", jbool(tpkt_dir_picked_up(&f->tf, 0) ||
+				   tpkt_dir_picked_up(&f->tf, 1), oom), oom);
+	jadd(o, "tpkts", jint(c->ctr[NF_TPKT_CTR_TPKTS], oom), oom);
+	jadd(o, "anomalies", jtable(TPKT_NAMES_CHECK, c->anomaly, oom), oom);
+	dirs = json_object_new_array();
+	if (!dirs)
+		*oom = true;
+	for (d = 0; dirs && d < 2; d++)
+		jappend(dirs, dir_json(f, d, oom), oom);
+	jadd(o, "directions", dirs, oom);
+	return o;
+}
+
+static void keep_row(struct totals *t, const struct flow *f,
+		     const struct tpkt_counts *c)
+{
+	struct row *w;
+
+	if (t->n_rows == ROWS_CAP) {
+		t->rows_hidden++;
+		return;
+	}
+	t->rows = grow(t->rows, &t->cap_rows, t->n_rows, sizeof(*t->rows),
+		       &t->oom);
+	if (t->n_rows == t->cap_rows)
+		return;
+	w = &t->rows[t->n_rows++];
+	flow_str(f, w->name, sizeof(w->name));
+	w->first = f->first;
+	w->last = f->last;
+	w->tpkts = c->ctr[NF_TPKT_CTR_TPKTS];
+	w->tpdus = sum(c->tpdu, ARRAY_SIZE(c->tpdu));
+	memcpy(w->anomaly, c->anomaly, sizeof(w->anomaly));
+	w->picked_up = tpkt_dir_picked_up(&f->tf, 0) ||
+		       tpkt_dir_picked_up(&f->tf, 1);
+}
+
+static void keep_key(struct totals *t, const struct flow *f)
+{
+	struct flow_key *k;
+
+	t->keys = grow(t->keys, &t->cap_keys, t->n_keys, sizeof(*t->keys),
+		       &t->oom);
+	if (t->n_keys == t->cap_keys)
+		return;
+	k = &t->keys[t->n_keys++];
+	memset(k, 0, sizeof(*k));
+	k->family = f->family;
+	k->ep[0] = f->ep[0];
+	k->ep[1] = f->ep[1];
+}
+
+static void flow_ended(struct run *r, struct flow *f)
+{
+	const struct cfg *cfg = r->cfg;
 	struct totals *t = r->tot;
-	const struct flow *f;
-	size_t i;
+	struct tpkt_counts c = { 0 };
+	bool bad;
 
-	for (f = r->first; f; f = f->next) {
-		unsigned int d;
+	counts_add(&c, &f->d[0].cnt);
+	counts_add(&c, &f->d[1].cnt);
+	counts_add(&t->cnt, &c);
+	t->flows++;
+	t->picked_up += tpkt_dir_picked_up(&f->tf, 0) ||
+			tpkt_dir_picked_up(&f->tf, 1);
+	bad = sum(c.anomaly, ARRAY_SIZE(c.anomaly)) ||
+	      c.ctr[NF_TPKT_CTR_DROPS] || c.ctr[NF_TPKT_CTR_OOO_DROPS];
+	t->anomalous_flows += bad;
+	if (!cfg->json && (bad || cfg->all_flows))
+		keep_row(t, f, &c);
+	if (bad && cfg->whole_flows)
+		keep_key(t, f);
+	if (cfg->json) {
+		jprint(cfg, flow_json(f, &c, &r->oom), &r->oom);
+		r->printed = true;
+	}
+}
 
-		t->flows++;
-		t->picked_up += tpkt_dir_picked_up(&f->tf, 0) ||
-				tpkt_dir_picked_up(&f->tf, 1);
-		for (d = 0; d < 2; d++) {
-			counts_add(&t->cnt, &f->d[d].cnt);
-			if (r->cfg->json)
-				jappend(t->by_dir, dir_json(r, f, d, &r->oom),
-					&r->oom);
-		}
-	}
-	for (i = 0; i < r->n_ev; i++) {
-		if (r->cfg->json)
-			jappend(t->events, event_json(r, &r->ev[i], &r->oom),
-				&r->oom);
-		else
-			print_event(r, &r->ev[i]);
-	}
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->first.ts != y->first.ts)
+		return x->first.ts < y->first.ts ? -1 : 1;
+	return x->first.frame < y->first.frame ? -1 :
+	       x->first.frame > y->first.frame;
 }
 
 static void print_table(const char *what, enum tpkt_name_kind kind,
@@ -856,17 +1155,166 @@ static void print_table(const char *what, enum tpkt_name_kind kind,
 	puts(n ? "" : " none");
 }
 
-static void print_summary(const struct cfg *c, const struct totals *t)
+static void print_where(const struct cfg *c, const struct where *w)
+{
+	char t[40];
+
+	time_str(w->ts, t, sizeof(t));
+	if (c->n_files > 1)
+		printf("%s ", w->file);
+	printf("frame %lu %s", w->frame, t);
+}
+
+/* The flows a ticket needs: those with anomalies, in capture order. */
+static void print_rows(const struct cfg *c, struct totals *t)
+{
+	size_t i;
+
+	if (!t->n_rows)
+		return;
+	qsort(t->rows, t->n_rows, sizeof(*t->rows), row_cmp);
+	printf("%s:\n", c->all_flows ? "flows" : "flows with anomalies");
+	for (i = 0; i < t->n_rows; i++) {
+		const struct row *w = &t->rows[i];
+		unsigned int k, n = 0;
+
+		printf("  %s%s: %llu tpkts, %llu tpdus, anomalies", w->name,
+		       w->picked_up ? " (picked up)" : "",
+		       (unsigned long long)w->tpkts,
+		       (unsigned long long)w->tpdus);
+		for (k = 0; k < ARRAY_SIZE(w->anomaly); k++)
+			if (w->anomaly[k])
+				printf("%s %s %llu", n++ ? "," : "",
+				       check_name(k),
+				       (unsigned long long)w->anomaly[k]);
+		printf("%s; ", n ? "" : " none");
+		print_where(c, &w->first);
+		fputs(" to ", stdout);
+		print_where(c, &w->last);
+		putchar('\n');
+	}
+	if (t->rows_hidden)
+		printf("  ... and %llu more\n",
+		       (unsigned long long)t->rows_hidden);
+}
+
+static void ports_str(const struct cfg *c, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	if (!(c->pw.given & PW_PORTS)) {
+		snprintf(buf, len, "%u", TPKT_DEFAULT_PORT);
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < c->pw.n_ports && used < len; i++) {
+		const struct pw_port_range *p = &c->pw.ports[i];
+
+		used += snprintf(buf + used, len - used, i ? ",%u" : "%u",
+				 p->lo);
+		if (p->hi != p->lo && used < len)
+			used += snprintf(buf + used, len - used, "-%u",
+					 p->hi);
+	}
+}
+
+/* The effective policy, in the words "set" and inspect take. */
+static void print_policy(const struct cfg *c)
+{
+	u8 def[__NF_TPKT_CHECK_MAX];
+	char ports[512];
+	unsigned int i;
+
+	tpkt_policy_default_actions(def);
+	ports_str(c, ports, sizeof(ports));
+	printf("policy: mode %s ports %s ooo %s pickup %s max-flows %u "
+	       "timeout %u", mode_name(c->mode), ports, ooo_name(c->ooo),
+	       pickup_name(c->pickup), c->max_flows, c->timeout);
+	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
+		if (c->action[i] != def[i])
+			printf(" check %s %s", check_name(i),
+			       action_name(c->action[i]));
+	putchar('\n');
+}
+
+static json_object *policy_json(const struct cfg *c, bool *oom)
+{
+	json_object *o = json_object_new_object(), *chk;
+	char ports[512];
+	unsigned int i;
+
+	if (!o) {
+		*oom = true;
+		return NULL;
+	}
+	ports_str(c, ports, sizeof(ports));
+	jadd(o, "mode", jstr(mode_name(c->mode), oom), oom);
+	jadd(o, "ports", jstr(ports, oom), oom);
+	jadd(o, "ooo", jstr(ooo_name(c->ooo), oom), oom);
+	jadd(o, "pickup", jstr(pickup_name(c->pickup), oom), oom);
+	jadd(o, "max_flows", jint(c->max_flows, oom), oom);
+	jadd(o, "timeout", jint(c->timeout, oom), oom);
+	chk = json_object_new_object();
+	if (!chk)
+		*oom = true;
+	for (i = 0; chk && i < __NF_TPKT_CHECK_MAX; i++)
+		jadd(chk, check_name(i), jstr(action_name(c->action[i]), oom),
+		     oom);
+	jadd(o, "checks", chk, oom);
+	return o;
+}
+
+static u64 anomaly_total(const struct totals *t)
+{
+	return sum(t->cnt.anomaly, ARRAY_SIZE(t->cnt.anomaly));
+}
+
+static void print_verdict(const struct totals *t)
+{
+	u64 n = anomaly_total(t);
+
+	if (!n) {
+		printf("verdict: clean, %llu flows\n",
+		       (unsigned long long)t->flows);
+		return;
+	}
+	printf("verdict: %llu %s in %llu of %llu flows\n",
+	       (unsigned long long)n, n == 1 ? "anomaly" : "anomalies",
+	       (unsigned long long)t->anomalous_flows,
+	       (unsigned long long)t->flows);
+}
+
+static void print_summary(const struct cfg *c, struct totals *t)
 {
 	const u64 *ctr = t->cnt.ctr;
 
-	printf("flows: %llu (%llu picked up mid-stream)\n",
-	       (unsigned long long)t->flows,
-	       (unsigned long long)t->picked_up);
+	print_verdict(t);
+	print_policy(c);
+	printf("capture: %llu frames", (unsigned long long)t->frames);
+	if (t->any_ts) {
+		char a[40], b[40];
+
+		time_str(t->first_ts, a, sizeof(a));
+		time_str(t->last_ts, b, sizeof(b));
+		printf(", %s to %s", a, b);
+	}
+	putchar('\n');
+	print_rows(c, t);
+	printf("flows: %llu (%llu picked up mid-stream, %llu ended idle, "
+	       "%llu evicted)\n", (unsigned long long)t->flows,
+	       (unsigned long long)t->picked_up,
+	       (unsigned long long)t->expired,
+	       (unsigned long long)t->evicted);
 	printf("segments: %llu\n", (unsigned long long)t->segments);
 	printf("tpkts: %llu\n", (unsigned long long)ctr[NF_TPKT_CTR_TPKTS]);
 	print_table("tpdus", TPKT_NAMES_TPDU, t->cnt.tpdu);
 	print_table("anomalies", TPKT_NAMES_CHECK, t->cnt.anomaly);
+	printf("events: %llu", (unsigned long long)t->events);
+	if (t->events_hidden)
+		printf(" (%llu not shown: --max-events)",
+		       (unsigned long long)t->events_hidden);
+	putchar('\n');
 	printf("edits: %llu", (unsigned long long)ctr[NF_TPKT_CTR_EDITS]);
 	if (t->uncaptured_edits)
 		printf(" (%llu on bytes not in the capture)",
@@ -886,104 +1334,362 @@ static void print_summary(const struct cfg *c, const struct totals *t)
 	printf("truncated: %llu (%llu directions no longer parsed)\n",
 	       (unsigned long long)t->truncated,
 	       (unsigned long long)t->blind);
+	printf("other ports: %llu TCP packets\n",
+	       (unsigned long long)t->other_ports);
 	if (c->fix_path)
 		printf("wrote %s: %llu packets, %llu edited, %llu dropped\n",
 		       c->fix_path, (unsigned long long)t->written,
 		       (unsigned long long)t->edited,
 		       (unsigned long long)t->dropped);
+	if (c->anom_path)
+		printf("wrote %s: %llu packets\n", c->anom_path,
+		       (unsigned long long)t->anom_written);
 }
 
-/* The one JSON document of -j (tpktctl(8) documents its shape). */
-static int print_json(const struct totals *t)
+/* The last line of -j: every figure the text summary has. */
+static void print_summary_json(const struct cfg *c, const struct totals *t,
+			       bool interrupted, bool complete, bool *oom)
 {
-	const int flags = JSON_C_TO_STRING_PLAIN |
-			  JSON_C_TO_STRING_NOSLASHESCAPE;
 	const u64 *ctr = t->cnt.ctr;
-	json_object *o = json_object_new_object();
-	bool oom = !o;
-	const char *s;
+	json_object *o = json_object_new_object(), *files, *w;
+	int i;
 
-	jadd(o, "flows", jint(t->flows, &oom), &oom);
-	jadd(o, "picked_up", jint(t->picked_up, &oom), &oom);
-	jadd(o, "tpkts", jint(ctr[NF_TPKT_CTR_TPKTS], &oom), &oom);
-	jadd(o, "tpdus", jtable(TPKT_NAMES_TPDU, t->cnt.tpdu, &oom), &oom);
-	jadd(o, "tpdus_by_direction", json_object_get(t->by_dir), &oom);
-	jadd(o, "anomalies", jtable(TPKT_NAMES_CHECK, t->cnt.anomaly, &oom),
-	     &oom);
-	jadd(o, "edits", jint(ctr[NF_TPKT_CTR_EDITS], &oom), &oom);
-	jadd(o, "drops", jint(ctr[NF_TPKT_CTR_DROPS], &oom), &oom);
-	jadd(o, "ooo_drops", jint(ctr[NF_TPKT_CTR_OOO_DROPS], &oom), &oom);
-	jadd(o, "desyncs", jint(ctr[NF_TPKT_CTR_DESYNCS], &oom), &oom);
-	jadd(o, "events", json_object_get(t->events), &oom);
-	s = oom ? NULL : json_object_to_json_string_ext(o, flags);
-	if (s)
-		puts(s);
-	json_object_put(o);
-	if (!s) {
-		tpktctl_err("out of memory");
+	if (!o) {
+		*oom = true;
+		return;
+	}
+	jadd(o, "type", jstr("summary", oom), oom);
+	jadd(o, "verdict", jstr(anomaly_total(t) ? "anomalies" : "clean", oom),
+	     oom);
+	jadd(o, "complete", jbool(complete, oom), oom);
+	jadd(o, "interrupted", jbool(interrupted, oom), oom);
+	files = json_object_new_array();
+	if (!files)
+		*oom = true;
+	for (i = 0; files && i < c->n_files; i++)
+		jappend(files, jstr(c->files[i], oom), oom);
+	jadd(o, "files", files, oom);
+	jadd(o, "policy", policy_json(c, oom), oom);
+	jadd(o, "frames", jint(t->frames, oom), oom);
+	jadd(o, "first_time", t->any_ts ? jtime(t->first_ts, oom) : NULL, oom);
+	jadd(o, "last_time", t->any_ts ? jtime(t->last_ts, oom) : NULL, oom);
+	jadd(o, "flows", jint(t->flows, oom), oom);
+	jadd(o, "picked_up", jint(t->picked_up, oom), oom);
+	jadd(o, "anomalous_flows", jint(t->anomalous_flows, oom), oom);
+	jadd(o, "flows_expired", jint(t->expired, oom), oom);
+	jadd(o, "flows_evicted", jint(t->evicted, oom), oom);
+	jadd(o, "segments", jint(t->segments, oom), oom);
+	jadd(o, "tpkts", jint(ctr[NF_TPKT_CTR_TPKTS], oom), oom);
+	jadd(o, "tpdus", jtable(TPKT_NAMES_TPDU, t->cnt.tpdu, oom), oom);
+	jadd(o, "anomalies", jtable(TPKT_NAMES_CHECK, t->cnt.anomaly, oom),
+	     oom);
+	jadd(o, "events", jint(t->events, oom), oom);
+	jadd(o, "events_not_shown", jint(t->events_hidden, oom), oom);
+	jadd(o, "edits", jint(ctr[NF_TPKT_CTR_EDITS], oom), oom);
+	jadd(o, "uncaptured_edits", jint(t->uncaptured_edits, oom), oom);
+	jadd(o, "drops", jint(ctr[NF_TPKT_CTR_DROPS], oom), oom);
+	jadd(o, "ooo_drops", jint(ctr[NF_TPKT_CTR_OOO_DROPS], oom), oom);
+	jadd(o, "desyncs", jint(ctr[NF_TPKT_CTR_DESYNCS], oom), oom);
+	jadd(o, "ooo", jint(ctr[NF_TPKT_CTR_OOO], oom), oom);
+	jadd(o, "rexmits", jint(ctr[NF_TPKT_CTR_REXMITS], oom), oom);
+	jadd(o, "rexmit_unfixed", jint(ctr[NF_TPKT_CTR_REXMIT_UNFIXED], oom),
+	     oom);
+	jadd(o, "fragments", jint(t->fragments, oom), oom);
+	jadd(o, "truncated", jint(t->truncated, oom), oom);
+	jadd(o, "blind", jint(t->blind, oom), oom);
+	jadd(o, "other_ports", jint(t->other_ports, oom), oom);
+	jadd(o, "counters", jtable(TPKT_NAMES_COUNTER, ctr, oom), oom);
+	if (c->fix_path) {
+		w = json_object_new_object();
+		if (!w)
+			*oom = true;
+		jadd(w, "file", jstr(c->fix_path, oom), oom);
+		jadd(w, "written", jint(t->written, oom), oom);
+		jadd(w, "edited", jint(t->edited, oom), oom);
+		jadd(w, "dropped", jint(t->dropped, oom), oom);
+		jadd(o, "fix", w, oom);
+	}
+	if (c->anom_path) {
+		w = json_object_new_object();
+		if (!w)
+			*oom = true;
+		jadd(w, "file", jstr(c->anom_path, oom), oom);
+		jadd(w, "written", jint(t->anom_written, oom), oom);
+		jadd(o, "write_anomalies", w, oom);
+	}
+	jprint(c, o, oom);
+}
+
+/* What the operator may have to act on, on stderr, after the run. */
+static void print_warnings(const struct cfg *c, const struct totals *t)
+{
+	if (t->truncated)
+		tpktctl_err("warning: %llu packets cut short by the snaplen "
+			    "or truncated headers; %llu directions could not "
+			    "be parsed to the end",
+			    (unsigned long long)t->truncated,
+			    (unsigned long long)t->blind);
+	if (t->fragments)
+		tpktctl_err("warning: %llu IP fragments not parsed",
+			    (unsigned long long)t->fragments);
+	if (t->picked_up)
+		tpktctl_err("warning: %llu flows picked up mid-stream: their "
+			    "start is not in the capture",
+			    (unsigned long long)t->picked_up);
+	if (t->evicted)
+		tpktctl_err("warning: %llu flows ended early: more than "
+			    "max-flows %u at once",
+			    (unsigned long long)t->evicted, c->max_flows);
+	if (t->other_ports && t->port_hist) {
+		u16 top[3] = { 0 };
+		char list[64] = "";
+		size_t used = 0;
+		unsigned int p, i, n = 0;
+
+		/* the three busiest ports, without sorting 65536 of them */
+		for (p = 0; p < 65536; p++) {
+			if (!t->port_hist[p] || port_in_set(c, p))
+				continue;
+			i = n;
+			while (i > 0 && t->port_hist[top[i - 1]] <
+					t->port_hist[p]) {
+				if (i < 3)
+					top[i] = top[i - 1];
+				i--;
+			}
+			if (i < 3) {
+				top[i] = p;
+				n += n < 3;
+			}
+		}
+		for (i = 0; i < n && used < sizeof(list); i++)
+			used += snprintf(list + used, sizeof(list) - used,
+					 "%s%u", i ? ", " : "", top[i]);
+		tpktctl_err("warning: %llu TCP packets on other ports: %s%s "
+			    "(ports LIST takes them in)",
+			    (unsigned long long)t->other_ports, list,
+			    n == 3 ? ", ..." : "");
+	}
+}
+
+/* ---- captures ---------------------------------------------------------- */
+
+/* One input file, and the packet read ahead of the others (--merge). */
+struct src {
+	struct pcap_in in;
+	struct bpf_program prog;
+	bool has_prog;
+	bool ready;
+	struct pcap_pkthdr *h;
+	const u8 *data;
+	u64 ts;
+};
+
+static u64 pkt_ts(const struct pcap_in *in, const struct pcap_pkthdr *h)
+{
+	u64 sub = h->ts.tv_usec;
+
+	if (in->precision != PCAP_TSTAMP_PRECISION_NANO)
+		sub *= 1000;
+	return (u64)h->ts.tv_sec * NSEC_PER_SEC + sub;
+}
+
+static int src_open(const struct cfg *c, struct src *s, const char *path)
+{
+	memset(s, 0, sizeof(*s));
+	if (pcap_in_open(&s->in, path))
+		return -1;
+	s->in.stop = &stop_signal;
+	if (!c->filter)
+		return 0;
+	/* compiled per file: the filter depends on the link type */
+	if (pcap_compile(s->in.p, &s->prog, c->filter, 1,
+			 PCAP_NETMASK_UNKNOWN)) {
+		tpktctl_err("bad filter \"%s\" for %s: %s", c->filter, path,
+			    pcap_geterr(s->in.p));
+		pcap_in_close(&s->in);
 		return -1;
 	}
+	s->has_prog = true;
 	return 0;
 }
 
-/* ---- files ------------------------------------------------------------- */
-
-static int run_file(const struct cfg *c, struct totals *t, const char *path)
+static void src_close(struct src *s)
 {
-	struct run r = { .cfg = c, .tot = t, .file = path };
-	struct pcap_out out = { 0 };
-	struct pcap_pkthdr *h;
-	struct pcap_in in;
-	const u8 *data;
+	if (s->has_prog)
+		pcap_freecode(&s->prog);
+	s->has_prog = false;
+	pcap_in_close(&s->in);
+}
+
+/*
+ * Read ahead the next packet that passes the filter.  Returns 0, or -1 if
+ * the file cannot be read on (the error names the file and the frame).
+ * Filtered packets keep their numbers: frame N is frame N of the file.
+ */
+static int src_next(struct src *s)
+{
 	int ret;
 
-	r.tail = &r.first;
-	tpkt_policy_compile(&r.pol, c->mode, c->action, c->ooo, c->pickup);
-	if (pcap_in_open(&in, path))
-		return -1;
-	if (c->fix_path) {
-		if (in.pcapng)
-			tpktctl_err("note: %s is pcapng; %s is written as "
-				    "classic pcap", path, c->fix_path);
-		if (pcap_out_open(&out, &in, c->fix_path)) {
-			pcap_in_close(&in);
-			return -1;
-		}
+	s->ready = false;
+	while ((ret = pcap_in_next(&s->in, &s->h, &s->data)) == 1) {
+		if (s->has_prog &&
+		    !pcap_offline_filter(&s->prog, s->h, s->data))
+			continue;
+		s->ts = pkt_ts(&s->in, s->h);
+		s->ready = true;
+		return 0;
 	}
-	while ((ret = pcap_in_next(&in, &h, &data)) == 1) {
+	return ret == -1 ? -1 : 0;
+}
+
+/* The source whose packet comes first in time; NULL when all are done. */
+static struct src *src_first(struct src **s, int n)
+{
+	struct src *best = NULL;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (s[i]->ready && (!best || s[i]->ts < best->ts))
+			best = s[i];
+	return best;
+}
+
+struct outputs {
+	struct pcap_out fix;
+	struct pcap_out anom;
+	int linktype;		/* of the first input */
+};
+
+static int write_frame(struct pcap_out *o, const struct pcap_pkthdr *h,
+		       const u8 *data, u64 *count)
+{
+	if (!o->d)
+		return 0;
+	if (pcap_out_write(o, h, data))
+		return -1;
+	(*count)++;
+	return 0;
+}
+
+/*
+ * Read @n sources as one capture.  Returns 0, or -1 if one could not be
+ * read to its end or an output failed; the others are still read, and the
+ * flows of the capture end either way.
+ */
+static int run_capture(const struct cfg *c, struct totals *t,
+		       struct outputs *out, struct src **s, int n)
+{
+	struct run r = { .cfg = c, .tot = t, .anom = &out->anom };
+	struct src *cur;
+	int i, ret = 0;
+	struct stat st;
+
+	tpkt_policy_compile(&r.pol, c->mode, c->action, c->ooo, c->pickup);
+	for (i = 0; i < n; i++) {
+		/* a pipe's reader wants each event as it is found */
+		if (fstat(fileno(pcap_file(s[i]->in.p)), &st) ||
+		    !S_ISREG(st.st_mode))
+			r.live = true;
+		if (src_next(s[i]))
+			ret = -1;
+	}
+	while (!stop_signal && (cur = src_first(s, n))) {
 		const u8 *o;
 		bool keep;
 
-		r.frame = in.frame;
-		keep = handle_packet(&r, in.linktype, h, data, &o);
-		if (r.oom) {
-			tpktctl_err("%s: frame %lu: out of memory", path,
-				    r.frame);
+		r.at = (struct where){ cur->in.path, cur->in.frame, cur->ts };
+		r.offending = false;
+		r.printed = false;
+		if (!t->any_ts || cur->ts < t->first_ts)
+			t->first_ts = cur->ts;
+		if (!t->any_ts || cur->ts > t->last_ts)
+			t->last_ts = cur->ts;
+		t->any_ts = true;
+		t->frames++;
+		flows_expire(&r, cur->ts);
+		keep = handle_packet(&r, cur->in.linktype, cur->h, cur->data,
+				     &o);
+		if (r.oom || t->oom) {
+			tpktctl_err("%s: frame %lu: out of memory",
+				    cur->in.path, cur->in.frame);
 			ret = -1;
 			break;
 		}
-		if (keep && c->fix_path) {
-			if (pcap_out_write(&out, h, o)) {
+		if ((keep && write_frame(&out->fix, cur->h, o, &t->written)) ||
+		    (r.offending && !c->whole_flows &&
+		     write_frame(&out->anom, cur->h, cur->data,
+				 &t->anom_written))) {
+			ret = -1;
+			break;
+		}
+		if (r.live && r.printed)
+			fflush(stdout);
+		if (src_next(cur))
+			ret = -1;
+	}
+	flows_end(&r);
+	if (r.oom) {
+		tpktctl_err("out of memory");
+		ret = -1;
+	}
+	free(r.edits);
+	free(r.buf);
+	return ret;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct flow_key));
+}
+
+/* Whether @p belongs to a flow of @t->keys (sorted), in either direction. */
+static bool key_match(const struct totals *t, const struct pkt *p)
+{
+	struct flow_key k;
+	unsigned int d;
+
+	for (d = 0; d < 2; d++) {
+		memset(&k, 0, sizeof(k));
+		k.family = p->family;
+		memcpy(k.ep[d].addr, p->saddr, 16);
+		k.ep[d].port = p->sport;
+		memcpy(k.ep[!d].addr, p->daddr, 16);
+		k.ep[!d].port = p->dport;
+		if (bsearch(&k, t->keys, t->n_keys, sizeof(k), key_cmp))
+			return true;
+	}
+	return false;
+}
+
+/* --whole-flows: a second pass writes every frame of the flows found. */
+static int write_whole_flows(const struct cfg *c, struct totals *t,
+			     struct outputs *out)
+{
+	int i, ret = 0;
+
+	qsort(t->keys, t->n_keys, sizeof(*t->keys), key_cmp);
+	for (i = 0; !ret && i < c->n_files && !stop_signal; i++) {
+		struct src s;
+
+		if (src_open(c, &s, c->files[i]))
+			return -1;
+		while (!src_next(&s) && s.ready) {
+			struct pkt p;
+			enum pkt_kind k = pkt_decode(s.in.linktype, s.data,
+						     s.h->caplen, &p);
+
+			if ((k == PKT_TCP || (k == PKT_TRUNCATED &&
+					      p.ports_known)) &&
+			    key_match(t, &p) &&
+			    write_frame(&out->anom, s.h, s.data,
+					&t->anom_written)) {
 				ret = -1;
 				break;
 			}
-			t->written++;
 		}
+		src_close(&s);
 	}
-	if (!ret) {
-		finish_file(&r);
-		if (r.oom) {
-			tpktctl_err("out of memory");
-			ret = -1;
-		}
-	}
-	if (pcap_out_close(&out))
-		ret = -1;
-	pcap_in_close(&in);
-	flows_free(&r);
-	free(r.ev);
-	free(r.edits);
-	free(r.buf);
 	return ret;
 }
 
@@ -991,10 +1697,152 @@ static int run_file(const struct cfg *c, struct totals *t, const char *path)
 
 enum { ARGS_OK, ARGS_HELP, ARGS_BAD };
 
+/* An option's value: "--opt VALUE" or "--opt=VALUE". */
+static const char *opt_value(const char *name, int argc, char **argv, int *i,
+			     const char *expect)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+	const char *v = NULL;
+
+	if (a[n] == '=')
+		v = a + n + 1;
+	else if (*i + 1 < argc)
+		v = argv[++*i];
+	if (!v || !*v) {
+		tpktctl_err("missing value for %s: expected %s", name, expect);
+		return NULL;
+	}
+	return v;
+}
+
+static bool is_opt(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(a, name, n) && (!a[n] || a[n] == '=');
+}
+
+static int set_once(const char **slot, const char *name, const char *v)
+{
+	if (*slot) {
+		tpktctl_err("duplicate option %s: it may be given once", name);
+		return ARGS_BAD;
+	}
+	*slot = v;
+	return v ? ARGS_OK : ARGS_BAD;
+}
+
+static int parse_option(struct cfg *c, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v;
+	char *end;
+
+	if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+		c->json = true;
+	} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
+		c->pretty = true;
+	} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		return ARGS_HELP;
+	} else if (!strcmp(a, "--merge")) {
+		c->merge = true;
+	} else if (!strcmp(a, "--exit-status")) {
+		c->exit_status = true;
+	} else if (!strcmp(a, "--flows")) {
+		c->all_flows = true;
+	} else if (!strcmp(a, "--whole-flows")) {
+		c->whole_flows = true;
+	} else if (is_opt(a, "--fix")) {
+		return set_once(&c->fix_path, "--fix",
+				opt_value("--fix", argc, argv, i,
+					  "an output file name"));
+	} else if (is_opt(a, "--write-anomalies")) {
+		return set_once(&c->anom_path, "--write-anomalies",
+				opt_value("--write-anomalies", argc, argv, i,
+					  "an output file name"));
+	} else if (!strcmp(a, "-f") || is_opt(a, "--filter")) {
+		return set_once(&c->filter, a[1] == 'f' ? "-f" : "--filter",
+				opt_value(a[1] == 'f' ? "-f" : "--filter",
+					  argc, argv, i,
+					  "a pcap-filter(7) expression"));
+	} else if (is_opt(a, "--max-events")) {
+		v = opt_value("--max-events", argc, argv, i, "a number");
+		if (!v)
+			return ARGS_BAD;
+		errno = 0;
+		c->max_events = strtoul(v, &end, 10);
+		if (*v < '0' || *v > '9' || *end || errno) {
+			tpktctl_err("bad value \"%s\" for --max-events: "
+				    "expected a number (0: no limit)", v);
+			return ARGS_BAD;
+		}
+	} else {
+		tpktctl_err("unknown option \"%s\" for inspect: expected -j, "
+			    "-p, --fix, --merge, -f, --write-anomalies, "
+			    "--whole-flows, --flows, --max-events, "
+			    "--exit-status or --help", a);
+		return ARGS_BAD;
+	}
+	return ARGS_OK;
+}
+
+static bool is_stdin(const char *path)
+{
+	return !strcmp(path, "-");
+}
+
+/* Combinations that cannot work, refused before any file is opened. */
+static int check_args(const struct cfg *c)
+{
+	int i, n_stdin = 0;
+
+	if (!c->n_files) {
+		tpktctl_err("missing FILE for inspect: expected at least one "
+			    "pcap or pcapng file");
+		return ARGS_BAD;
+	}
+	for (i = 0; i < c->n_files; i++)
+		n_stdin += is_stdin(c->files[i]);
+	if (n_stdin > 1) {
+		tpktctl_err("stdin (-) may be read once");
+		return ARGS_BAD;
+	}
+	/* the capture and the report would be mixed on stdout */
+	if ((c->fix_path && is_stdin(c->fix_path)) ||
+	    (c->anom_path && is_stdin(c->anom_path))) {
+		tpktctl_err("bad value \"-\" for %s: the report goes to "
+			    "stdout; expected an output file name",
+			    c->fix_path && is_stdin(c->fix_path) ? "--fix" :
+			    "--write-anomalies");
+		return ARGS_BAD;
+	}
+	if (c->fix_path && c->n_files != 1 && !c->merge) {
+		tpktctl_err("--fix needs exactly one input file, or --merge; "
+			    "got %d files", c->n_files);
+		return ARGS_BAD;
+	}
+	if (c->whole_flows && !c->anom_path) {
+		tpktctl_err("--whole-flows needs --write-anomalies FILE");
+		return ARGS_BAD;
+	}
+	if (c->whole_flows && n_stdin) {
+		tpktctl_err("--whole-flows reads the input twice: it cannot "
+			    "be stdin");
+		return ARGS_BAD;
+	}
+	if ((c->pw.given & PW_OOO) && c->pw.ooo == NF_TPKT_OOO_HOLD) {
+		/* a capture has no later to hold a frame until */
+		tpktctl_err("ooo hold is the kernel's: inspect takes ooo drop "
+			    "or pass");
+		return ARGS_BAD;
+	}
+	return ARGS_OK;
+}
+
 static int parse_args(struct cfg *c, int argc, char **argv)
 {
 	bool files_only = false;
-	int i;
+	int i, ret;
 
 	c->files = calloc(argc + 1, sizeof(*c->files));
 	if (!c->files) {
@@ -1008,33 +1856,11 @@ static int parse_args(struct cfg *c, int argc, char **argv)
 		if (!files_only && a[0] == '-' && a[1]) {
 			if (!strcmp(a, "--")) {
 				files_only = true;
-			} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
-				c->json = true;
-			} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-				return ARGS_HELP;
-			} else if (!strcmp(a, "--fix") ||
-				   !strncmp(a, "--fix=", 6)) {
-				if (c->fix_path) {
-					tpktctl_err("duplicate option --fix: "
-						    "it may be given once");
-					return ARGS_BAD;
-				}
-				if (a[5] == '=')
-					c->fix_path = a + 6;
-				else if (i + 1 < argc)
-					c->fix_path = argv[++i];
-				if (!c->fix_path || !*c->fix_path) {
-					tpktctl_err("missing value for --fix: "
-						    "expected an output file "
-						    "name");
-					return ARGS_BAD;
-				}
-			} else {
-				tpktctl_err("unknown option \"%s\" for "
-					    "inspect: expected -j, --fix "
-					    "OUT.pcap or --help", a);
-				return ARGS_BAD;
+				continue;
 			}
+			ret = parse_option(c, argc, argv, &i);
+			if (ret != ARGS_OK)
+				return ret;
 			continue;
 		}
 		if (!files_only) {
@@ -1048,32 +1874,29 @@ static int parse_args(struct cfg *c, int argc, char **argv)
 		}
 		c->files[c->n_files++] = argv[i];
 	}
-	if (!c->n_files) {
-		tpktctl_err("missing FILE for inspect: expected at least one "
-			    "pcap or pcapng file");
-		return ARGS_BAD;
-	}
-	/* the capture and the report would be mixed on stdout */
-	if (c->fix_path && !strcmp(c->fix_path, "-")) {
-		tpktctl_err("bad value \"-\" for --fix: the report goes to "
-			    "stdout; expected an output file name");
-		return ARGS_BAD;
-	}
-	if (c->fix_path && c->n_files != 1) {
-		tpktctl_err("--fix needs exactly one input file, got %d",
-			    c->n_files);
-		return ARGS_BAD;
-	}
-	return ARGS_OK;
+	return check_args(c);
 }
 
-/* Refuse to truncate the input by writing the output over it. */
+/* Refuse to truncate an input by writing an output over it. */
 static bool same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
 
 	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
 	       sa.st_ino == sb.st_ino;
+}
+
+static const char *output_over_input(const struct cfg *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_files; i++) {
+		if (c->fix_path && same_file(c->fix_path, c->files[i]))
+			return c->fix_path;
+		if (c->anom_path && same_file(c->anom_path, c->files[i]))
+			return c->anom_path;
+	}
+	return NULL;
 }
 
 static void configure(struct cfg *c)
@@ -1089,67 +1912,186 @@ static void configure(struct cfg *c)
 			c->action[i] = pw->action[i];
 	c->ooo = pw->given & PW_OOO ? pw->ooo : NF_TPKT_OOO_DROP;
 	c->pickup = pw->given & PW_PICKUP ? pw->pickup : NF_TPKT_PICKUP_LOOSE;
+	/* the kernel's defaults (kmod/policy.c); 0 flows would track none */
+	c->max_flows = pw->given & PW_MAX_FLOWS && pw->max_flows ?
+		       pw->max_flows : 65536;
+	c->timeout = pw->given & PW_TIMEOUT ? pw->timeout : 600;
+}
+
+/* ---- the verb ---------------------------------------------------------- */
+
+/* Output files (--fix, --write-anomalies) take the first input's format. */
+static int outputs_open(const struct cfg *c, struct outputs *out,
+			const struct src *first)
+{
+	if (first->in.pcapng)
+		tpktctl_err("note: %s is pcapng; output is written as classic "
+			    "pcap", first->in.path);
+	out->linktype = first->in.linktype;
+	if (c->fix_path && pcap_out_open(&out->fix, &first->in, c->fix_path))
+		return -1;
+	if (c->anom_path &&
+	    pcap_out_open(&out->anom, &first->in, c->anom_path))
+		return -1;
+	return 0;
+}
+
+/* One pcap file holds one link type. */
+static int same_linktype(const struct cfg *c, const struct outputs *out,
+			 const struct src *s)
+{
+	if ((!c->fix_path && !c->anom_path) ||
+	    s->in.linktype == out->linktype)
+		return 0;
+	tpktctl_err("%s: link type %d differs from the first input's (%d): "
+		    "the output file can hold one", s->in.path,
+		    s->in.linktype, out->linktype);
+	return -1;
+}
+
+/*
+ * Without --merge each file is a capture of its own, read after the
+ * other; with it, all are open at once and read as one.  A file that
+ * cannot be opened or read to its end is reported and the others are
+ * still read.
+ */
+static int run_all(const struct cfg *c, struct totals *t,
+		   struct outputs *out)
+{
+	struct src *srcs = calloc(c->n_files, sizeof(*srcs));
+	struct src **open = calloc(c->n_files, sizeof(*open));
+	int i, n = 0, ret = 0;
+	bool outs = false;
+
+	if (!srcs || !open) {
+		tpktctl_err("out of memory");
+		ret = -1;
+		goto out;
+	}
+	for (i = 0; i < c->n_files && !stop_signal; i++) {
+		if (src_open(c, &srcs[i], c->files[i])) {
+			ret = -1;
+			continue;
+		}
+		if (!outs) {
+			outs = true;
+			if (outputs_open(c, out, &srcs[i])) {
+				src_close(&srcs[i]);
+				ret = -1;
+				break;
+			}
+		} else if (same_linktype(c, out, &srcs[i])) {
+			src_close(&srcs[i]);
+			ret = -1;
+			break;
+		}
+		open[n++] = &srcs[i];
+		if (c->merge)
+			continue;
+		if (run_capture(c, t, out, open, 1))
+			ret = -1;
+		src_close(open[--n]);
+	}
+	if (n && !ret && run_capture(c, t, out, open, n))
+		ret = -1;
+	while (n)
+		src_close(open[--n]);
+out:
+	free(open);
+	free(srcs);
+	return ret;
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int inspect_run(struct cfg *c)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct outputs out = { 0 };
+	struct totals t = { 0 };
+	const char *over;
+	bool may_unlink = false;
+	struct stat st;
+	int ret, sig;
+
+	over = output_over_input(c);
+	if (over) {
+		tpktctl_err("%s is an input file: refusing to overwrite it",
+			    over);
+		return TPKTCTL_EXIT_USAGE;
+	}
+	/* only a regular file of ours is removed after a failure */
+	if (c->fix_path)
+		may_unlink = stat(c->fix_path, &st) ? true :
+			     S_ISREG(st.st_mode);
+	configure(c);
+	t.port_hist = calloc(65536, sizeof(*t.port_hist));
+	/* no SA_RESTART: a read blocked on a pipe returns, and we report */
+	stop_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	ret = run_all(c, &t, &out);
+	if (c->whole_flows && !stop_signal && out.anom.d &&
+	    write_whole_flows(c, &t, &out))
+		ret = -1;
+	sig = stop_signal;
+	if (pcap_out_close(&out.fix) | pcap_out_close(&out.anom))
+		ret = -1;
+	if (sig)
+		tpktctl_err("interrupted by signal %d: the summary covers the "
+			    "frames read so far", sig);
+	print_warnings(c, &t);
+	if (c->json)
+		print_summary_json(c, &t, sig, !ret && !sig, &t.oom);
+	else
+		print_summary(c, &t);
+	if (t.oom) {
+		tpktctl_err("out of memory");
+		ret = -1;
+	}
+	if (fflush(stdout) && !ret) {
+		tpktctl_err("stdout: write error");
+		ret = -1;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	/* a failed --fix output is no capture: do not leave half of one */
+	if (ret && c->fix_path && may_unlink)
+		unlink(c->fix_path);
+	free(t.port_hist);
+	free(t.rows);
+	free(t.keys);
+	if (sig)
+		return 128 + sig;
+	if (ret)
+		return TPKTCTL_EXIT_RUNTIME;
+	if (c->exit_status && anomaly_total(&t))
+		return TPKTCTL_EXIT_FOUND;
+	return TPKTCTL_EXIT_OK;
 }
 
 int inspect_main(const struct tpktctl_opts *o, int argc, char **argv)
 {
-	struct totals t = { 0 };
 	struct cfg c = { .json = o->json };
-	bool may_unlink = false;
-	struct stat st;
-	int i, ret = 0;
+	int ret;
 
 	pw_init(&c.pw);
 	switch (parse_args(&c, argc, argv)) {
 	case ARGS_HELP:
 		inspect_usage(stdout);
-		free(c.files);
-		return TPKTCTL_EXIT_OK;
+		ret = TPKTCTL_EXIT_OK;
+		break;
 	case ARGS_BAD:
-		free(c.files);
-		return TPKTCTL_EXIT_USAGE;
+		ret = TPKTCTL_EXIT_USAGE;
+		break;
+	default:
+		ret = inspect_run(&c);
 	}
-	if ((c.pw.given & PW_OOO) && c.pw.ooo == NF_TPKT_OOO_HOLD) {
-		/* a capture has no later to hold a frame until */
-		tpktctl_err("ooo hold is the kernel's: inspect takes ooo drop "
-			    "or pass");
-		free(c.files);
-		return TPKTCTL_EXIT_USAGE;
-	}
-	if (c.fix_path && same_file(c.fix_path, c.files[0])) {
-		tpktctl_err("--fix %s is the input file: refusing to "
-			    "overwrite it", c.fix_path);
-		free(c.files);
-		return TPKTCTL_EXIT_USAGE;
-	}
-	/* only a regular file of ours is removed after a failure */
-	if (c.fix_path)
-		may_unlink = stat(c.fix_path, &st) ? true : S_ISREG(st.st_mode);
-	configure(&c);
-	if (c.json) {
-		t.events = json_object_new_array();
-		t.by_dir = json_object_new_array();
-		if (!t.events || !t.by_dir) {
-			tpktctl_err("out of memory");
-			ret = -1;
-		}
-	}
-	for (i = 0; !ret && i < c.n_files; i++)
-		ret = run_file(&c, &t, c.files[i]);
-	if (!ret) {
-		if (c.json)
-			ret = print_json(&t);
-		else
-			print_summary(&c, &t);
-	}
-	if (ret && c.fix_path && may_unlink)
-		unlink(c.fix_path);
-	if (fflush(stdout) && !ret) {
-		tpktctl_err("stdout: write error");
-		ret = -1;
-	}
-	json_object_put(t.events);
-	json_object_put(t.by_dir);
 	free(c.files);
-	return ret ? TPKTCTL_EXIT_RUNTIME : TPKTCTL_EXIT_OK;
+	return ret;
 }

@@ -139,6 +139,8 @@ int pcap_in_next(struct pcap_in *in, struct pcap_pkthdr **hdr,
 	}
 	if (ret == PCAP_ERROR_BREAK)
 		return 0;
+	if (in->stop && *in->stop)
+		return -2;
 	/* libpcap says "truncated dump file; tried to read ..." and such */
 	tpktctl_err("%s: frame %lu: %s", in->path, in->frame + 1,
 		    pcap_geterr(in->p));

@@ -16,6 +16,7 @@
 #ifndef TPKTCTL_PCAP_IO_H
 #define TPKTCTL_PCAP_IO_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <pcap/pcap.h>
 
@@ -29,6 +30,8 @@ struct pcap_in {
 	unsigned int precision;	/* PCAP_TSTAMP_PRECISION_* as stored */
 	bool pcapng;
 	unsigned long frame;	/* number of the last packet read, from 1 */
+	/* if set and non-zero, a failed read is an interruption: no error */
+	const volatile sig_atomic_t *stop;
 };
 
 /*
@@ -39,8 +42,9 @@ int pcap_in_open(struct pcap_in *in, const char *path);
 
 /*
  * Read the next packet.  Returns 1 with *@hdr and *@data set (valid until
- * the next call), 0 at the end of the file, or -1 after printing an error
- * naming the file and the frame (truncated or corrupt file).
+ * the next call), 0 at the end of the file, -1 after printing an error
+ * naming the file and the frame (truncated or corrupt file), or -2 if the
+ * read failed because *@in->stop was set (a signal): nothing printed.
  */
 int pcap_in_next(struct pcap_in *in, struct pcap_pkthdr **hdr,
 		 const u8 **data);

@@ -11,6 +11,7 @@ enum {
 	TPKTCTL_EXIT_OK = 0,
 	TPKTCTL_EXIT_RUNTIME = 1,	/* unreadable input, write error... */
 	TPKTCTL_EXIT_USAGE = 2,		/* bad command line */
+	TPKTCTL_EXIT_FOUND = 3,		/* inspect --exit-status: anomalies */
 };
 
 /* Print "tpktctl: <message>\n" on stderr. */

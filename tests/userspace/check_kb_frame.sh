@@ -8,6 +8,7 @@
 set -u
 TPKTCTL=${TPKTCTL:-build/tpktctl}
 IN=tests/data/kb-q151626.pcap
+here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0
@@ -20,8 +21,10 @@ check() {
 "$TPKTCTL" inspect -j --fix "$tmp/out.pcap" mode normalize "$IN" >"$tmp/out.json"
 check inspect-ok '[ $? = 0 ]'
 check one-reserved-anomaly-on-the-CC "python3 -c '
-import json, sys
-d = json.load(open(\"$tmp/out.json\"))
+import sys
+sys.path.insert(0, \"$here\")
+import inspect_json
+d = inspect_json.load(\"$tmp/out.json\")
 assert d[\"anomalies\"][\"tpkt-reserved\"] == 1 and d[\"tpdus\"][\"CC\"] == 1
 assert sum(d[\"anomalies\"].values()) == 1 and d[\"edits\"] == 1
 e = d[\"events\"][0]

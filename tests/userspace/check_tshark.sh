@@ -101,13 +101,15 @@ expect "inspect --fix exits 0" test $? = 0
 expect "inspect --fix prints nothing on stderr" test ! -s "$tmp/err"
 expect "one JSON document: 1 tpkt-reserved anomaly, fixed, on the CC" \
 	python3 - "$tmp/out.json" <<'EOF'
-import json, sys
-j = json.load(open(sys.argv[1]))
+import sys
+sys.path.insert(0, "tests/userspace")
+import inspect_json
+j = inspect_json.load(sys.argv[1])
 e = j["events"]
 sys.exit(not (j["anomalies"]["tpkt-reserved"] == 1 and
 	      sum(j["anomalies"].values()) == 1 and j["edits"] == 1 and
 	      j["tpkts"] == 2 and j["tpdus"]["CC"] == 1 and len(e) == 1 and
-	      e[0]["class"] == "tpkt-reserved" and e[0]["action"] == "fix" and
+	      e[0]["check"] == "tpkt-reserved" and e[0]["action"] == "fix" and
 	      e[0]["tpdu"] == "CC" and e[0]["frame"] == 5 and
 	      e[0]["orig"] == "0311002c27d0" and e[0]["offset"] == 1))
 EOF
@@ -174,13 +176,13 @@ run 2 inspect --fix "$tmp/x.pcap" "$tmp/in.pcap" "$tmp/in.pcap"
 run 2 inspect mode loud "$tmp/in.pcap"
 expect "bad mode message" grep -qx 'tpktctl: bad value "loud" for mode: expected off, monitor, normalize or enforce' "$tmp/e"
 run 0 -j inspect "$tmp/in.pcap"
-expect "global -j gives JSON" python3 -c "import json,sys; json.load(open('$tmp/o'))"
+expect "global -j gives JSON Lines" python3 -c "import sys; sys.path.insert(0, 'tests/userspace'); import inspect_json; inspect_json.load('$tmp/o')"
 printf 'not a capture\n' >"$tmp/garbage.pcap"
 run 1 inspect "$tmp/garbage.pcap"
 expect "garbage file named" grep -q "garbage.pcap" "$tmp/e"
 head -c 200 "$tmp/in.pcap" >"$tmp/cut.pcap"
 run 1 inspect -j "$tmp/cut.pcap"
-expect "truncated file: no JSON" test ! -s "$tmp/o"
+expect "truncated file: the summary says it is partial" python3 -c "import sys; sys.path.insert(0, 'tests/userspace'); import inspect_json; j = inspect_json.load('$tmp/o'); sys.exit(j['complete'] is not False)"
 expect "truncated file named" grep -q "cut.pcap: frame .*: truncated" "$tmp/e"
 run 1 inspect /nonexistent.pcap
 

@@ -393,6 +393,58 @@ static inline void capture_end(struct capture *c, char **out, char **err)
 	fclose(c->fe);
 }
 
+/*
+ * One object from a verb's JSON output.  inspect -j writes JSON Lines:
+ * events and flows as found, the summary last; the result is the summary,
+ * with the lines before it added in order as "events" and "flow_list", so that
+ * a test reads one object.  Output of one object comes back as it is.
+ */
+static inline json_object *jsonl_parse(const char *s)
+{
+	json_object *ev = json_object_new_array(), *fl = json_object_new_array();
+	json_object *last = NULL, *o, *type;
+	const char *nl;
+	int n = 0;
+
+	assert_non_null(ev);
+	assert_non_null(fl);
+	for (; *s; s = nl + 1) {
+		char *line;
+
+		nl = strchr(s, '\n');
+		if (!nl)
+			nl = s + strlen(s) - 1;
+		line = strndup(s, nl - s + 1);
+		assert_non_null(line);
+		o = json_tokener_parse(line);
+		free(line);
+		if (!o)
+			fail_msg("not a JSON line: %.*s", (int)(nl - s), s);
+		n++;
+		if (!json_object_object_get_ex(o, "type", &type)) {
+			json_object_put(last);
+			last = o;
+			continue;
+		}
+		if (!strcmp(json_object_get_string(type), "event"))
+			json_object_array_add(ev, o);
+		else if (!strcmp(json_object_get_string(type), "flow"))
+			json_object_array_add(fl, o);
+		else {
+			json_object_put(last);
+			last = o;
+		}
+	}
+	if (last && n > 1) {
+		json_object_object_add(last, "events", ev);
+		json_object_object_add(last, "flow_list", fl);
+	} else {
+		json_object_put(ev);
+		json_object_put(fl);
+	}
+	return last;
+}
+
 typedef int (*verb_fn_t)(const struct tpktctl_opts *o, int argc,
 			 char **argv);
 
@@ -413,7 +465,7 @@ static inline void run_verb(struct run_out *r, verb_fn_t fn, bool json, ...)
 	r->rc = fn(&o, argc, argv);
 	capture_end(&c, &r->out, &r->err);
 	/* -j may be global (@json) or the verb's own */
-	r->json = r->out[0] == '{' ? json_tokener_parse(r->out) : NULL;
+	r->json = r->out[0] == '{' ? jsonl_parse(r->out) : NULL;
 }
 
 static inline void run_free(struct run_out *r)

@@ -385,9 +385,11 @@ t_snap7_pdu_census() {
 		sleep 0.5
 		kill $pid; wait $pid 2>/dev/null
 		"$TPKTCTL" inspect -j "$cap" >"$OUT/snap7-pdu-$pdu.json" || ok=1
-		python3 - "$OUT/snap7-pdu-$pdu.json" $pdu <<'EOF2' || ok=1
-import json, sys
-j = json.load(open(sys.argv[1]))
+		python3 - "$OUT/snap7-pdu-$pdu.json" $pdu "$ROOT/tests/userspace" <<'EOF2' || ok=1
+import sys
+sys.path.insert(0, sys.argv[3])
+import inspect_json
+j = inspect_json.load(sys.argv[1])
 n = sum(j["anomalies"].values())
 print("    census snap7 pdu %s: %d TPKTs, %d anomalies" % (sys.argv[2], j["tpkts"], n))
 assert j["tpkts"] > 10 and n == 0 and j["drops"] == 0 and j["desyncs"] == 0, j
