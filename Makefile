@@ -8,6 +8,9 @@ SHELL := /bin/bash
 #   make modules      build nf_tpkt.ko (KDIR= to choose the kernel tree)
 #   make demo         the field report, end to end, in a VM
 #   make check-debug  the VM suite on a KASAN/KMEMLEAK/lockdep kernel
+#   make bench        figures: engine, inspect, module in a VM
+#   make bench-inspect tpktctl inspect on a generated capture
+#                     (BENCH_INSPECT_MB, default 200)
 #   make deps         install build and test dependencies (root)
 #   make install      tpktctl, the module, systemd unit, examples (DESTDIR,
 #                     PREFIX; see packaging/install.mk), make uninstall
@@ -42,7 +45,7 @@ KDIRS_CHECK ?= $(sort $(wildcard /lib/modules/*/build))
 SPARSE ?= $(if $(shell command -v sparse),C=1)
 
 .PHONY: all check check-unit unit-tests fuzz fuzz-run modules modules-all checkpatch \
-        deps deps-unit demo clean bench check-vm check-vm-all vm-prereqs kbuild-one \
+        deps deps-unit demo clean bench bench-inspect check-vm check-vm-all vm-prereqs kbuild-one \
         check-debug
 
 all: modules
@@ -141,12 +144,34 @@ $(BUILD)/bench/bench_engine: tests/bench/bench_engine.c $(ENGINE_SRC) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(CPPFLAGS) -O2 -g $(WARN) -o $@ $< $(ENGINE_SRC)
 
+$(BUILD)/bench/gen_capture: tests/bench/gen_capture.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O2 -g $(WARN) -o $@ $< -lpcap
+
+# The capture of bench-inspect: its name carries size and seed, so one of
+# the same size and seed is reused (make regenerates it when the generator
+# changes); written aside and renamed, so an interrupted run leaves none.
+BENCH_INSPECT_MB   ?= 200
+BENCH_INSPECT_SEED ?= 1
+BENCH_INSPECT_CAP  := $(BUILD)/bench/inspect-$(BENCH_INSPECT_MB)MB-seed$(BENCH_INSPECT_SEED).pcap
+
+$(BENCH_INSPECT_CAP): $(BUILD)/bench/gen_capture
+	$< $@.tmp $(BENCH_INSPECT_MB) $(BENCH_INSPECT_SEED)
+	mv $@.tmp $@
+
+# tpktctl inspect against cat (the read limit) and tshark on that capture;
+# tpktctl is the release build (CFLAGS -O2 -g unless overridden).  After
+# bench_engine, which rewrites results.json: this merges into it.
+bench-inspect: $(BUILD)/tpktctl $(BENCH_INSPECT_CAP)
+	tests/bench/inspect.sh $(BUILD)/tpktctl $(BENCH_INSPECT_CAP) $(BUILD)/bench/results.json
+
 # Figures, not tests: see Documentation/performance.rst.  The kernel part
 # runs on Debian 12's kernel (the first one booted by the VM suite).
 BENCH_KVER ?= $(firstword $(VM_KVERS))
 
 bench: $(BUILD)/bench/bench_engine
 	$(BUILD)/bench/bench_engine $(BUILD)/bench/results.json
+	$(MAKE) --no-print-directory bench-inspect
 	$(MAKE) --no-print-directory vm-prereqs
 	$(MAKE) --no-print-directory kbuild-one KDIR=/lib/modules/$(BENCH_KVER)/build >/dev/null
 	tests/bench/kernel.sh $(BENCH_KVER)
