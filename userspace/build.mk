@@ -59,7 +59,7 @@ $(USERSPACE_TEST_BINS): $(BUILD)/unit/%: tests/userspace/%.c \
 		$(TEST_PKG_CFLAGS) $(CFLAGS) $(WARN) $(SAN) -o $@ $< \
 		$(USERSPACE_LIB) $(TPKTCTL_KSRC) $(TEST_PKG_LIBS) -lcmocka
 
-userspace-tests: $(USERSPACE_TEST_BINS) $(BUILD)/tpktctl-asan
+userspace-tests: $(USERSPACE_TEST_BINS) $(BUILD)/tpktctl-asan $(BUILD)/tpktctl
 
 # Run from the top directory with leak checking on.  The shell checks
 # drive the ASan build of tpktctl (tshark, python3, tests/data/pcaps).

@@ -1791,6 +1791,29 @@ static bool is_stdin(const char *path)
 	return !strcmp(path, "-");
 }
 
+/*
+ * A filter that does not compile is a usage error, found before any file
+ * is read; it is compiled again per file, for the file's link type.
+ */
+static bool filter_ok(const char *expr)
+{
+	pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
+	struct bpf_program prog;
+	bool ok;
+
+	if (!p) {
+		tpktctl_err("out of memory");
+		return false;
+	}
+	ok = !pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN);
+	if (ok)
+		pcap_freecode(&prog);
+	else
+		tpktctl_err("bad filter \"%s\": %s", expr, pcap_geterr(p));
+	pcap_close(p);
+	return ok;
+}
+
 /* Combinations that cannot work, refused before any file is opened. */
 static int check_args(const struct cfg *c)
 {
@@ -1830,6 +1853,8 @@ static int check_args(const struct cfg *c)
 			    "be stdin");
 		return ARGS_BAD;
 	}
+	if (c->filter && !filter_ok(c->filter))
+		return ARGS_BAD;
 	if ((c->pw.given & PW_OOO) && c->pw.ooo == NF_TPKT_OOO_HOLD) {
 		/* a capture has no later to hold a frame until */
 		tpktctl_err("ooo hold is the kernel's: inspect takes ooo drop "

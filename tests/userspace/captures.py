@@ -128,7 +128,7 @@ def one(tpktctl, pcap, zeek, tmp):
           "%s: tpkt-reserved anomalies" % name)
     check(not any(j["anomalies"].values()), "%s: anomalies %s"
           % (name, j["anomalies"]))
-    check(j["events"] == [], "%s: events %s" % (name, j["events"][:3]))
+    check(j["event_list"] == [], "%s: events %s" % (name, j["event_list"][:3]))
     for k in ("edits", "drops", "desyncs"):
         check(j[k] == 0, "%s: %s = %d" % (name, k, j[k]))
     check(filecmp.cmp(pcap, out, shallow=False),

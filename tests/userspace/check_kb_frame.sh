@@ -27,7 +27,7 @@ import inspect_json
 d = inspect_json.load(\"$tmp/out.json\")
 assert d[\"anomalies\"][\"tpkt-reserved\"] == 1 and d[\"tpdus\"][\"CC\"] == 1
 assert sum(d[\"anomalies\"].values()) == 1 and d[\"edits\"] == 1
-e = d[\"events\"][0]
+e = d[\"event_list\"][0]
 assert e[\"tpdu\"] == \"CC\" and e[\"orig\"] == \"0311002c27d0\" and e[\"offset\"] == 1
 assert e[\"src\"] == \"134.38.52.77:102\"'"
 # bytes 0x24 + 16 + 0x32..0x33 (TCP checksum) and 0x24 + 16 + 0x37 (reserved)

@@ -105,7 +105,7 @@ import sys
 sys.path.insert(0, "tests/userspace")
 import inspect_json
 j = inspect_json.load(sys.argv[1])
-e = j["events"]
+e = j["event_list"]
 sys.exit(not (j["anomalies"]["tpkt-reserved"] == 1 and
 	      sum(j["anomalies"].values()) == 1 and j["edits"] == 1 and
 	      j["tpkts"] == 2 and j["tpdus"]["CC"] == 1 and len(e) == 1 and

@@ -396,7 +396,7 @@ static inline void capture_end(struct capture *c, char **out, char **err)
 /*
  * One object from a verb's JSON output.  inspect -j writes JSON Lines:
  * events and flows as found, the summary last; the result is the summary,
- * with the lines before it added in order as "events" and "flow_list", so that
+ * with the lines before it added in order as "event_list" and "flow_list", so that
  * a test reads one object.  Output of one object comes back as it is.
  */
 static inline json_object *jsonl_parse(const char *s)
@@ -436,7 +436,7 @@ static inline json_object *jsonl_parse(const char *s)
 		}
 	}
 	if (last && n > 1) {
-		json_object_object_add(last, "events", ev);
+		json_object_object_add(last, "event_list", ev);
 		json_object_object_add(last, "flow_list", fl);
 	} else {
 		json_object_put(ev);

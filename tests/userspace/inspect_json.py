@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 """Read "tpktctl inspect -j" output: JSON Lines of events and flows as they
 were found, then the summary.  loads() gives the summary with the lines
-before it as "events" and "flow_list", so that a check reads one object."""
+before it as "event_list" and "flow_list", so that a check reads one object."""
 import json
 
 
@@ -24,7 +24,7 @@ def loads(text):
             raise ValueError("line %d: unknown type %r" % (n, kind))
     if summary is None:
         raise ValueError("no summary line")
-    summary["events"] = events
+    summary["event_list"] = events
     summary["flow_list"] = flows
     return summary
 

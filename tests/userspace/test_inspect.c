@@ -47,7 +47,7 @@ static json_object *event(json_object *j, size_t i)
 {
 	json_object *ev;
 
-	assert_true(json_object_object_get_ex(j, "events", &ev));
+	assert_true(json_object_object_get_ex(j, "event_list", &ev));
 	assert_true(i < json_object_array_length(ev));
 	return json_object_array_get_idx(ev, i);
 }
@@ -56,7 +56,7 @@ static size_t n_events(json_object *j)
 {
 	json_object *ev;
 
-	assert_true(json_object_object_get_ex(j, "events", &ev));
+	assert_true(json_object_object_get_ex(j, "event_list", &ev));
 	return json_object_array_length(ev);
 }
 
