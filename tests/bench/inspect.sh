@@ -53,9 +53,13 @@ def tpkts_of(doc):
 j = subprocess.run([tpktctl, "inspect", "-j", cap], capture_output=True,
                    text=True, check=True).stdout
 tpkts = tpkts_of(j)
-events = sum(1 for _ in subprocess.run([tpktctl, "inspect", cap],
-             capture_output=True, text=True, check=True).stdout.splitlines()
-             if _.startswith("frame "))
+# events: JSON Lines of type "event" (older builds: an "events" array)
+events = sum(1 for line in j.splitlines() if '"type":"event"' in line)
+if not events:
+    try:
+        events = len(json.loads(j).get("events", []))
+    except ValueError:
+        pass
 # Warm the page cache: every variant then reads from memory.
 run(["cat", cap])
 

@@ -218,6 +218,12 @@ same completion-flows flush "$(comp flows '')"
 same completion-help "$verbs" "$(comp help '')"
 same completion-inspect-skips-fix "$(accepted set mode x)" \
 	"$(comp inspect --fix out.pcap mode '')"
+same completion-inspect-skips-filter "$(accepted set mode x)" \
+	"$(comp inspect -f 'port 102' --merge mode '')"
+# every option offered is one that inspect --help documents, and back
+same completion-inspect-options \
+	"$("$TPKTCTL" inspect --help | grep -o -- '^  -[-a-z, ]*' | tr ', ' '\n\n' | grep -- '^-' | sort)" \
+	"$(comp inspect - | grep -vx -- -- | sort)"
 mkdir -p "$tmp/cwd" && touch "$tmp/cwd/mode-capture.pcap"
 same completion-batch-file mode-capture.pcap "$(cd "$tmp/cwd" && comp -b '')"
 same completion-inspect-after-dashes mode-capture.pcap \
