@@ -1374,8 +1374,8 @@ static void print_summary_json(const struct cfg *c, const struct totals *t,
 	jadd(o, "first_time", t->any_ts ? jtime(t->first_ts, oom) : NULL, oom);
 	jadd(o, "last_time", t->any_ts ? jtime(t->last_ts, oom) : NULL, oom);
 	jadd(o, "flows", jint(t->flows, oom), oom);
-	jadd(o, "picked_up", jint(t->picked_up, oom), oom);
-	jadd(o, "anomalous_flows", jint(t->anomalous_flows, oom), oom);
+	jadd(o, "flows_picked_up", jint(t->picked_up, oom), oom);
+	jadd(o, "flows_with_anomalies", jint(t->anomalous_flows, oom), oom);
 	jadd(o, "flows_expired", jint(t->expired, oom), oom);
 	jadd(o, "flows_evicted", jint(t->evicted, oom), oom);
 	jadd(o, "segments", jint(t->segments, oom), oom);

@@ -31,10 +31,10 @@ TPDU_CODES = {
 
 # What tshark and the pcaps README say about these files.
 EXPECT = {
-    "s7comm_plus": {"tpkts": 157, "flows": 3, "picked_up": 1,
+    "s7comm_plus": {"tpkts": 157, "flows": 3, "flows_picked_up": 1,
                     "linktype": 113},
-    "s7ident": {"tpkts": 24, "flows": 1, "picked_up": 0, "linktype": 1},
-    "snap7": {"tpkts": 64, "flows": 1, "picked_up": 1, "linktype": 1},
+    "s7ident": {"tpkts": 24, "flows": 1, "flows_picked_up": 0, "linktype": 1},
+    "snap7": {"tpkts": 64, "flows": 1, "flows_picked_up": 1, "linktype": 1},
 }
 
 failures = 0
@@ -84,7 +84,7 @@ def inspect(tpktctl, *args):
     check(all(w.startswith("tpktctl: warning: ") for w in warnings),
           "inspect %s: stderr %r" % (" ".join(args), p.stderr))
     if "-j" in args:
-        picked = inspect_json.loads(p.stdout)["picked_up"]
+        picked = inspect_json.loads(p.stdout)["flows_picked_up"]
         check(any("picked up mid-stream" in w for w in warnings) ==
               (picked > 0), "inspect %s: %d picked up, warnings %r"
               % (" ".join(args), picked, warnings))
@@ -134,7 +134,7 @@ def one(tpktctl, pcap, zeek, tmp):
     check(filecmp.cmp(pcap, out, shallow=False),
           "%s: --fix output differs from the input" % name)
 
-    for k in ("tpkts", "flows", "picked_up"):
+    for k in ("tpkts", "flows", "flows_picked_up"):
         if k in exp:
             check(j[k] == exp[k], "%s: %s = %d, expected %d"
                   % (name, k, j[k], exp[k]))
@@ -147,11 +147,11 @@ def one(tpktctl, pcap, zeek, tmp):
               for d in inspect_json.directions(j)}
     from_syn = sum(sum(c.values()) for k, c in theirs.items()
                    if not picked.get(k, False))
-    if exp.get("picked_up"):
+    if exp.get("flows_picked_up"):
         doc = inspect(tpktctl, "-j", "pickup", "strict", pcap)
         s = inspect_json.loads(doc) if doc else {}
-        check(s.get("picked_up") == 0, "%s: strict: picked_up %s"
-              % (name, s.get("picked_up")))
+        check(s.get("flows_picked_up") == 0, "%s: strict: picked up %s"
+              % (name, s.get("flows_picked_up")))
         check(s.get("tpkts") == from_syn, "%s: strict: %s tpkts, expected %d"
               % (name, s.get("tpkts"), from_syn))
         if name == "snap7":

@@ -188,7 +188,7 @@ def test_ring_buffer():
     random.Random(1).shuffle(files)	# --merge goes by time, not order
     rc, out, err = run("-j", "--merge", *files)
     merged = inspect_json.loads(out)
-    for k in ("frames", "flows", "picked_up", "tpkts", "tpdus", "anomalies",
+    for k in ("frames", "flows", "flows_picked_up", "tpkts", "tpdus", "anomalies",
               "desyncs", "edits", "events"):
         check(merged[k] == whole[k], "ring --merge: %s %r, uncut %r"
               % (k, merged[k], whole[k]))
@@ -200,7 +200,7 @@ def test_ring_buffer():
     # the check can fail: file by file, flows are cut at every file
     rc, out, err = run("-j", *files)
     apart = inspect_json.loads(out)
-    check(apart["flows"] > whole["flows"] and apart["picked_up"] > 0,
+    check(apart["flows"] > whole["flows"] and apart["flows_picked_up"] > 0,
           "ring without --merge: %d flows" % apart["flows"])
     # --fix over a ring buffer writes one capture
     rc, out, err = run("--merge", "--fix", path("ring-fixed.pcap"), *files)

@@ -198,7 +198,7 @@ static void kb_case(int dlt, int family, bool dstopts)
 	INSPECT(&r, "-j", "--fix", OUT, "mode", "normalize", IN);
 	assert_json_ok(&r);
 	assert_int_equal(jget(r.json, "flows"), 1);
-	assert_int_equal(jget(r.json, "picked_up"), 0);
+	assert_int_equal(jget(r.json, "flows_picked_up"), 0);
 	assert_int_equal(jget(r.json, "tpkts"), 2);
 	assert_int_equal(jget(r.json, "tpdus.CR"), 1);
 	assert_int_equal(jget(r.json, "tpdus.CC"), 1);
@@ -658,7 +658,7 @@ static void test_pickup(void **state)
 	INSPECT(&r, "-j", IN);
 	assert_json_ok(&r);
 	assert_int_equal(jget(r.json, "flows"), 1);
-	assert_int_equal(jget(r.json, "picked_up"), 1);
+	assert_int_equal(jget(r.json, "flows_picked_up"), 1);
 	assert_int_equal(jget(r.json, "tpkts"), 2);
 	assert_anomalies(r.json, NF_TPKT_CHECK_RESERVED, 1);
 	/* offsets count from the first byte seen */
@@ -682,7 +682,7 @@ static void test_pickup(void **state)
 	INSPECT(&r, "-j", "pickup", "strict", IN);
 	assert_json_ok(&r);
 	assert_int_equal(jget(r.json, "flows"), 1);
-	assert_int_equal(jget(r.json, "picked_up"), 0);
+	assert_int_equal(jget(r.json, "flows_picked_up"), 0);
 	assert_int_equal(jget(r.json, "tpkts"), 0);
 	assert_int_equal(n_events(r.json), 0);
 	run_free(&r);
