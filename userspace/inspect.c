@@ -1503,10 +1503,9 @@ static int src_open(const struct cfg *c, struct src *s, const char *path)
 	if (!c->filter)
 		return 0;
 	/* compiled per file: the filter depends on the link type */
-	if (pcap_compile(s->in.p, &s->prog, c->filter, 1,
-			 PCAP_NETMASK_UNKNOWN)) {
+	if (pcap_in_compile(&s->in, &s->prog, c->filter)) {
 		tpktctl_err("bad filter \"%s\" for %s: %s", c->filter, path,
-			    pcap_geterr(s->in.p));
+			    pcap_in_geterr(&s->in));
 		pcap_in_close(&s->in);
 		return -1;
 	}
@@ -1583,13 +1582,11 @@ static int run_capture(const struct cfg *c, struct totals *t,
 	struct run r = { .cfg = c, .tot = t, .anom = &out->anom };
 	struct src *cur;
 	int i, ret = 0;
-	struct stat st;
 
 	tpkt_policy_compile(&r.pol, c->mode, c->action, c->ooo, c->pickup);
 	for (i = 0; i < n; i++) {
 		/* a pipe's reader wants each event as it is found */
-		if (fstat(fileno(pcap_file(s[i]->in.p)), &st) ||
-		    !S_ISREG(st.st_mode))
+		if (pcap_in_live(&s[i]->in))
 			r.live = true;
 		if (src_next(s[i]))
 			ret = -1;
