@@ -167,6 +167,7 @@ struct run {
 	unsigned int nflows;
 	struct flow *lru_head;
 	struct flow *lru_tail;
+	struct flow *last_found;	/* flow_find()'s, until retired */
 	struct pcap_out *anom;
 	bool oom;
 	bool live;		/* input from a pipe: flush as events come */
@@ -449,6 +450,8 @@ static void lru_append(struct run *r, struct flow *f)
 /* The flow is over (end, idle, evicted): report it and let it go. */
 static void flow_retire(struct run *r, struct flow *f)
 {
+	if (r->last_found == f)
+		r->last_found = NULL;
 	unhash(r, f);
 	lru_unlink(r, f);
 	flow_ended(r, f);
@@ -471,19 +474,29 @@ static void flows_expire(struct run *r, u64 now)
 static struct flow *flow_find(struct run *r, const struct pkt *p,
 			      unsigned int *dir)
 {
-	u32 h = pkt_hash(p);
-	struct flow *f;
+	struct flow *f = r->last_found;
+	int d;
+	u32 h;
 
+	/*
+	 * Packets come in runs of one flow: try the last one found before
+	 * hashing.  It is in the table (flow_retire() forgets it), and no
+	 * other flow there has the same addresses and ports.
+	 */
+	if (f && (d = flow_dir(f, p)) >= 0) {
+		*dir = d;
+		return f;
+	}
 	if (!r->nbuckets)
 		return NULL;
+	h = pkt_hash(p);
 	for (f = r->buckets[h & (r->nbuckets - 1)]; f; f = f->hnext) {
-		int d;
-
 		if (f->hash != h)
 			continue;
 		d = flow_dir(f, p);
 		if (d >= 0) {
 			*dir = d;
+			r->last_found = f;
 			return f;
 		}
 	}
