@@ -40,6 +40,8 @@ struct pcap_in {
 	const u8 *map;		/* NULL: libpcap reads (or nothing to map) */
 	size_t map_len;
 	size_t off;
+	size_t populated;	/* up to where the pages are mapped in */
+	size_t prefetched;	/* up to where the walk asked for the cache */
 	bool mapped;
 	bool swapped;		/* the file's byte order is not ours */
 	struct pcap_pkthdr hdr;	/* what pcap_in_next() hands out */
