@@ -350,21 +350,28 @@ static bool port_in_set(const struct cfg *c, u16 port)
 	return port == TPKT_DEFAULT_PORT;
 }
 
-static u32 ep_hash(const u8 *addr, u16 port)
+/* Eight bytes at a time: byte-wise FNV-1a was a tenth of inspect's time. */
+static u64 ep_hash(const u8 *addr, u16 port)
 {
-	u32 h = 2166136261U;
-	unsigned int i;
+	u64 a, b;
 
-	for (i = 0; i < 16; i++)
-		h = (h ^ addr[i]) * 16777619U;
-	return (h ^ port) * 16777619U;
+	memcpy(&a, addr, 8);
+	memcpy(&b, addr + 8, 8);
+	return (a ^ (b * 0x9e3779b97f4a7c15ULL) ^ port) *
+	       0xff51afd7ed558ccdULL;
 }
 
 /* Symmetric: both directions of a flow land in the same bucket. */
 static u32 pkt_hash(const struct pkt *p)
 {
-	return ep_hash(p->saddr, p->sport) ^ ep_hash(p->daddr, p->dport) ^
-	       p->family;
+	u64 h = ep_hash(p->saddr, p->sport) + ep_hash(p->daddr, p->dport) +
+		p->family;
+
+	/* the buckets are the low bits: fold the high ones in */
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
 }
 
 static bool ep_eq(const struct endpoint *e, const u8 *addr, u16 port)
