@@ -167,6 +167,7 @@ struct run {
 	unsigned int nflows;
 	struct flow *lru_head;
 	struct flow *lru_tail;
+	struct flow *last_found;	/* flow_find()'s, until retired */
 	struct pcap_out *anom;
 	bool oom;
 	bool live;		/* input from a pipe: flush as events come */
@@ -349,21 +350,28 @@ static bool port_in_set(const struct cfg *c, u16 port)
 	return port == TPKT_DEFAULT_PORT;
 }
 
-static u32 ep_hash(const u8 *addr, u16 port)
+/* Eight bytes at a time: byte-wise FNV-1a was a tenth of inspect's time. */
+static u64 ep_hash(const u8 *addr, u16 port)
 {
-	u32 h = 2166136261U;
-	unsigned int i;
+	u64 a, b;
 
-	for (i = 0; i < 16; i++)
-		h = (h ^ addr[i]) * 16777619U;
-	return (h ^ port) * 16777619U;
+	memcpy(&a, addr, 8);
+	memcpy(&b, addr + 8, 8);
+	return (a ^ (b * 0x9e3779b97f4a7c15ULL) ^ port) *
+	       0xff51afd7ed558ccdULL;
 }
 
 /* Symmetric: both directions of a flow land in the same bucket. */
 static u32 pkt_hash(const struct pkt *p)
 {
-	return ep_hash(p->saddr, p->sport) ^ ep_hash(p->daddr, p->dport) ^
-	       p->family;
+	u64 h = ep_hash(p->saddr, p->sport) + ep_hash(p->daddr, p->dport) +
+		p->family;
+
+	/* the buckets are the low bits: fold the high ones in */
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
 }
 
 static bool ep_eq(const struct endpoint *e, const u8 *addr, u16 port)
@@ -449,6 +457,8 @@ static void lru_append(struct run *r, struct flow *f)
 /* The flow is over (end, idle, evicted): report it and let it go. */
 static void flow_retire(struct run *r, struct flow *f)
 {
+	if (r->last_found == f)
+		r->last_found = NULL;
 	unhash(r, f);
 	lru_unlink(r, f);
 	flow_ended(r, f);
@@ -471,19 +481,29 @@ static void flows_expire(struct run *r, u64 now)
 static struct flow *flow_find(struct run *r, const struct pkt *p,
 			      unsigned int *dir)
 {
-	u32 h = pkt_hash(p);
-	struct flow *f;
+	struct flow *f = r->last_found;
+	int d;
+	u32 h;
 
+	/*
+	 * Packets come in runs of one flow: try the last one found before
+	 * hashing.  It is in the table (flow_retire() forgets it), and no
+	 * other flow there has the same addresses and ports.
+	 */
+	if (f && (d = flow_dir(f, p)) >= 0) {
+		*dir = d;
+		return f;
+	}
 	if (!r->nbuckets)
 		return NULL;
+	h = pkt_hash(p);
 	for (f = r->buckets[h & (r->nbuckets - 1)]; f; f = f->hnext) {
-		int d;
-
 		if (f->hash != h)
 			continue;
 		d = flow_dir(f, p);
 		if (d >= 0) {
 			*dir = d;
+			r->last_found = f;
 			return f;
 		}
 	}
@@ -1503,10 +1523,9 @@ static int src_open(const struct cfg *c, struct src *s, const char *path)
 	if (!c->filter)
 		return 0;
 	/* compiled per file: the filter depends on the link type */
-	if (pcap_compile(s->in.p, &s->prog, c->filter, 1,
-			 PCAP_NETMASK_UNKNOWN)) {
+	if (pcap_in_compile(&s->in, &s->prog, c->filter)) {
 		tpktctl_err("bad filter \"%s\" for %s: %s", c->filter, path,
-			    pcap_geterr(s->in.p));
+			    pcap_in_geterr(&s->in));
 		pcap_in_close(&s->in);
 		return -1;
 	}
@@ -1583,13 +1602,11 @@ static int run_capture(const struct cfg *c, struct totals *t,
 	struct run r = { .cfg = c, .tot = t, .anom = &out->anom };
 	struct src *cur;
 	int i, ret = 0;
-	struct stat st;
 
 	tpkt_policy_compile(&r.pol, c->mode, c->action, c->ooo, c->pickup);
 	for (i = 0; i < n; i++) {
 		/* a pipe's reader wants each event as it is found */
-		if (fstat(fileno(pcap_file(s[i]->in.p)), &st) ||
-		    !S_ISREG(st.st_mode))
+		if (pcap_in_live(&s[i]->in))
 			r.live = true;
 		if (src_next(s[i]))
 			ret = -1;

@@ -7,8 +7,11 @@
  * must give an error or a skipped packet, never a read past the buffer.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <pcap/dlt.h>
 
 #include "pcap_io.h"
@@ -60,7 +63,8 @@ bool pcap_linktype_supported(int dlt)
  * libpcap converts to whatever precision it is asked for and cannot tell
  * which one the file had, so look at the magic number ourselves.
  */
-static int sniff_format(FILE *f, unsigned int *precision, bool *pcapng)
+static int sniff_format(FILE *f, unsigned int *precision, bool *pcapng,
+			bool *classic)
 {
 	u8 m[4];
 	u32 be, le;
@@ -70,6 +74,9 @@ static int sniff_format(FILE *f, unsigned int *precision, bool *pcapng)
 	be = get32(m);
 	le = (u32)m[3] << 24 | m[2] << 16 | m[1] << 8 | m[0];
 	*pcapng = be == PCAPNG_MAGIC;
+	/* not the variants (Kuznetzov's, Navtel's): libpcap reads those */
+	*classic = be == PCAP_MAGIC_US || le == PCAP_MAGIC_US ||
+		   be == PCAP_MAGIC_NS || le == PCAP_MAGIC_NS;
 	/*
 	 * pcapng timestamps may be finer than microseconds (if_tsresol):
 	 * read them in nanoseconds so that none is lost.
@@ -79,9 +86,54 @@ static int sniff_format(FILE *f, unsigned int *precision, bool *pcapng)
 	return 0;
 }
 
+/* The file header of a classic pcap file: the records follow it. */
+#define PCAP_FILE_HDR_LEN	24
+#define PCAP_REC_HDR_LEN	16
+/*
+ * libpcap's largest sane caplen for the link types decoded here
+ * (MAXIMUM_SNAPLEN, max_snaplen_for_dlt()): a bigger one is corrupt.
+ */
+#define PCAP_MAX_CAPLEN		262144U
+
+/*
+ * Map a classic pcap file that libpcap has opened, when its records can
+ * be walked exactly as libpcap would: version 2.4 (older versions may
+ * have caplen and len the other way round), and no pseudo-header that
+ * libpcap byte-swaps in the packet data (the CAN frames of Linux cooked
+ * captures in the other byte order).  Anything else stays with libpcap.
+ */
+static void map_classic(struct pcap_in *in, FILE *f)
+{
+	struct stat st;
+	void *m;
+
+	in->swapped = pcap_is_swapped(in->p);
+	if (pcap_major_version(in->p) != 2 || pcap_minor_version(in->p) != 4)
+		return;
+	if (in->swapped && (in->linktype == DLT_LINUX_SLL ||
+			    in->linktype == DLT_LINUX_SLL2))
+		return;
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size < PCAP_FILE_HDR_LEN ||
+	    (unsigned long long)st.st_size > SIZE_MAX)
+		return;
+	in->map_len = st.st_size;
+	in->off = PCAP_FILE_HDR_LEN;
+	if (in->map_len > PCAP_FILE_HDR_LEN) {
+		m = mmap(NULL, in->map_len, PROT_READ, MAP_PRIVATE,
+			 fileno(f), 0);
+		if (m == MAP_FAILED)
+			return;		/* libpcap reads it then */
+		madvise(m, in->map_len, MADV_SEQUENTIAL);
+		in->map = m;
+	}
+	in->mapped = true;
+}
+
 int pcap_in_open(struct pcap_in *in, const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	bool classic = false;
 	FILE *f;
 
 	memset(in, 0, sizeof(*in));
@@ -92,7 +144,7 @@ int pcap_in_open(struct pcap_in *in, const char *path)
 		return -1;
 	}
 	if (f != stdin) {
-		if (sniff_format(f, &in->precision, &in->pcapng)) {
+		if (sniff_format(f, &in->precision, &in->pcapng, &classic)) {
 			tpktctl_err("%s: not a pcap or pcapng file (too short)",
 				    path);
 			fclose(f);
@@ -123,15 +175,142 @@ int pcap_in_open(struct pcap_in *in, const char *path)
 		pcap_in_close(in);
 		return -1;
 	}
+	if (classic && f != stdin)
+		map_classic(in, f);
 	return 0;
+}
+
+static u32 rec32(const struct pcap_in *in, const u8 *b)
+{
+	u32 v;
+
+	memcpy(&v, b, sizeof(v));
+	return in->swapped ? __builtin_bswap32(v) : v;
+}
+
+/*
+ * The records are read once, in order, mostly from the page cache.  Map
+ * the pages in ahead of the walk a chunk at a time (one page fault each
+ * would cost more), and ask for the cache lines a little ahead of it,
+ * which the hardware prefetcher does not do across pages (and a prefetch
+ * of a page not mapped in yet does nothing).  Not the whole file at once
+ * (MAP_POPULATE): a file bigger than the memory would be read twice.
+ */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22	/* Linux 5.14 */
+#endif
+#define POPULATE_CHUNK	(1U << 20)
+#define PREFETCH_AHEAD	4096
+
+static void prefetch_ahead(struct pcap_in *in)
+{
+	size_t to = in->off + PREFETCH_AHEAD;
+
+	if (to > in->map_len)
+		to = in->map_len;
+	if (to > in->populated) {
+		size_t n = in->map_len - in->populated;
+
+		if (n > POPULATE_CHUNK)
+			n = POPULATE_CHUNK;
+		/* an older kernel, or an error the walk will meet: faults */
+		if (madvise((void *)(in->map + in->populated), n,
+			    MADV_POPULATE_READ))
+			in->populated = in->map_len;
+		else
+			in->populated += n;
+	}
+	if (in->prefetched < in->off)
+		in->prefetched = in->off;
+	for (; in->prefetched < to; in->prefetched += 64)
+		__builtin_prefetch(in->map + in->prefetched);
+}
+
+/*
+ * The next record of a mapped file, as libpcap's pcap_next_packet() in
+ * sf-pcap.c reads it, errors and all; after an error the position is
+ * where libpcap's would be (the end of the file, or past a record header
+ * with a corrupt length).
+ */
+static int map_next(struct pcap_in *in, struct pcap_pkthdr **hdr,
+		    const u8 **data)
+{
+	size_t rest = in->map_len - in->off, avail;
+	const u8 *r = in->map + in->off;
+	u32 caplen, len;
+
+	if (!rest)
+		return 0;
+	prefetch_ahead(in);
+	if (rest < PCAP_REC_HDR_LEN) {
+		in->off = in->map_len;
+		tpktctl_err("%s: frame %lu: truncated dump file; tried to read "
+			    "%u header bytes, only got %zu", in->path,
+			    in->frame + 1, PCAP_REC_HDR_LEN, rest);
+		return -1;
+	}
+	caplen = rec32(in, r + 8);
+	len = rec32(in, r + 12);
+	avail = rest - PCAP_REC_HDR_LEN;
+	if (caplen > PCAP_MAX_CAPLEN) {
+		in->off += PCAP_REC_HDR_LEN;
+		if (caplen > (u32)in->snaplen)
+			tpktctl_err("%s: frame %lu: invalid packet capture "
+				    "length %u, bigger than snaplen of %d",
+				    in->path, in->frame + 1, caplen,
+				    in->snaplen);
+		else
+			tpktctl_err("%s: frame %lu: invalid packet capture "
+				    "length %u, bigger than maximum of %u",
+				    in->path, in->frame + 1, caplen,
+				    PCAP_MAX_CAPLEN);
+		return -1;
+	}
+	if (avail < caplen) {
+		/*
+		 * A caplen above the snaplen: libpcap reads the snaplen's
+		 * worth first, then the rest, and names what failed.
+		 */
+		u32 want = caplen > (u32)in->snaplen && avail < (u32)in->snaplen ?
+			   (u32)in->snaplen : caplen;
+
+		in->off = in->map_len;
+		tpktctl_err("%s: frame %lu: truncated dump file; tried to read "
+			    "%u captured bytes, only got %zu", in->path,
+			    in->frame + 1, want, avail);
+		return -1;
+	}
+	/*
+	 * As libpcap 1.10 has them: signed in our byte order (its struct
+	 * pcap_timeval), unsigned in the other (its SWAPLONG()).
+	 * test_pcap_io checks this against the libpcap it links.
+	 */
+	if (in->swapped) {
+		in->hdr.ts.tv_sec = rec32(in, r);
+		in->hdr.ts.tv_usec = rec32(in, r + 4);
+	} else {
+		in->hdr.ts.tv_sec = (int32_t)rec32(in, r);
+		in->hdr.ts.tv_usec = (int32_t)rec32(in, r + 4);
+	}
+	/* more than the snaplen is cut to it, as libpcap does */
+	in->hdr.caplen = caplen > (u32)in->snaplen ? (u32)in->snaplen : caplen;
+	in->hdr.len = len;
+	in->off += PCAP_REC_HDR_LEN + caplen;
+	in->frame++;
+	*hdr = &in->hdr;
+	*data = r + PCAP_REC_HDR_LEN;
+	return 1;
 }
 
 int pcap_in_next(struct pcap_in *in, struct pcap_pkthdr **hdr,
 		 const u8 **data)
 {
 	const u_char *d;
-	int ret = pcap_next_ex(in->p, hdr, &d);
+	int ret;
 
+	if (in->mapped)
+		return map_next(in, hdr, data);
+	ret = pcap_next_ex(in->p, hdr, &d);
 	if (ret == 1) {
 		in->frame++;
 		*data = d;
@@ -149,9 +328,35 @@ int pcap_in_next(struct pcap_in *in, struct pcap_pkthdr **hdr,
 
 void pcap_in_close(struct pcap_in *in)
 {
+	if (in->map)
+		munmap((void *)in->map, in->map_len);
+	in->map = NULL;
+	in->mapped = false;
 	if (in->p)
 		pcap_close(in->p);	/* closes the FILE too */
 	in->p = NULL;
+}
+
+int pcap_in_compile(struct pcap_in *in, struct bpf_program *prog,
+		    const char *expr)
+{
+	/* the pcap_t has the file's link type and snaplen, mapped or not */
+	return pcap_compile(in->p, prog, expr, 1, PCAP_NETMASK_UNKNOWN) ?
+	       -1 : 0;
+}
+
+const char *pcap_in_geterr(struct pcap_in *in)
+{
+	return pcap_geterr(in->p);
+}
+
+bool pcap_in_live(const struct pcap_in *in)
+{
+	struct stat st;
+
+	if (in->mapped)
+		return false;
+	return fstat(fileno(pcap_file(in->p)), &st) || !S_ISREG(st.st_mode);
 }
 
 int pcap_out_open(struct pcap_out *out, const struct pcap_in *in,

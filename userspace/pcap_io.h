@@ -3,10 +3,13 @@
  * Capture files in and out, and decoding of the link, IP and TCP headers
  * down to the TCP payload that the stream engine is fed.
  *
- * Input: classic pcap and pcapng through libpcap; link types Ethernet (with
+ * Input: classic pcap and pcapng; link types Ethernet (with
  * up to two 802.1Q/802.1ad tags), Linux cooked SLL and SLL2, raw IP
  * (DLT_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6) and BSD loopback (DLT_NULL,
- * DLT_LOOP).
+ * DLT_LOOP).  libpcap opens every input; a classic pcap file that is a
+ * regular file is then mapped and its records walked here, the way
+ * libpcap reads them (same packets, same errors) without its two fread()
+ * calls and copy per packet.  pcapng, stdin and pipes are read by libpcap.
  *
  * Output: classic pcap with the input's link type and snaplen, packets
  * written with their original record headers, so that an unedited packet
@@ -23,7 +26,7 @@
 #include <tpkt/port.h>
 
 struct pcap_in {
-	pcap_t *p;
+	pcap_t *p;		/* open for every input (filters compile on it) */
 	const char *path;
 	int linktype;		/* DLT_* */
 	int snaplen;
@@ -32,6 +35,16 @@ struct pcap_in {
 	unsigned long frame;	/* number of the last packet read, from 1 */
 	/* if set and non-zero, a failed read is an interruption: no error */
 	const volatile sig_atomic_t *stop;
+
+	/* a mapped classic pcap file: records are walked from @off */
+	const u8 *map;		/* NULL: libpcap reads (or nothing to map) */
+	size_t map_len;
+	size_t off;
+	size_t populated;	/* up to where the pages are mapped in */
+	size_t prefetched;	/* up to where the walk asked for the cache */
+	bool mapped;
+	bool swapped;		/* the file's byte order is not ours */
+	struct pcap_pkthdr hdr;	/* what pcap_in_next() hands out */
 };
 
 /*
@@ -50,6 +63,23 @@ int pcap_in_next(struct pcap_in *in, struct pcap_pkthdr **hdr,
 		 const u8 **data);
 
 void pcap_in_close(struct pcap_in *in);
+
+/*
+ * Compile the pcap-filter @expr for @in's link type and snaplen (see
+ * pcap_compile(3), optimised, netmask unknown).  Returns 0, or -1 with the
+ * reason in pcap_in_geterr().
+ */
+int pcap_in_compile(struct pcap_in *in, struct bpf_program *prog,
+		    const char *expr);
+
+/* libpcap's last error for @in (after pcap_in_compile()). */
+const char *pcap_in_geterr(struct pcap_in *in);
+
+/*
+ * Whether @in is not a regular file (a pipe, a terminal, a socket): its
+ * reader wants output as soon as it is found.
+ */
+bool pcap_in_live(const struct pcap_in *in);
 
 /* Whether tpktctl can decode link type @dlt. */
 bool pcap_linktype_supported(int dlt);

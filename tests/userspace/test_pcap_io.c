@@ -600,6 +600,301 @@ static void test_write_errors(void **state)
 	pcap_in_close(&in);
 }
 
+/* ---- the mapped reader against libpcap --------------------------------- */
+
+/* A classic pcap file built byte by byte, in either byte order. */
+struct raw {
+	u8 *b;
+	size_t len, cap;
+	bool be;
+};
+
+static void raw_bytes(struct raw *r, const void *b, size_t n)
+{
+	if (r->len + n > r->cap) {
+		r->cap = (r->len + n) * 2;
+		r->b = realloc(r->b, r->cap);
+		assert_non_null(r->b);
+	}
+	memcpy(r->b + r->len, b, n);
+	r->len += n;
+}
+
+static void raw32(struct raw *r, u32 v)
+{
+	u8 b[4];
+
+	if (r->be)
+		put32(b, v);
+	else {
+		b[0] = v;
+		b[1] = v >> 8;
+		b[2] = v >> 16;
+		b[3] = v >> 24;
+	}
+	raw_bytes(r, b, 4);
+}
+
+static void raw16(struct raw *r, u16 v)
+{
+	u8 b[2];
+
+	if (r->be)
+		put16(b, v);
+	else {
+		b[0] = v;
+		b[1] = v >> 8;
+	}
+	raw_bytes(r, b, 2);
+}
+
+static void raw_open(struct raw *r, bool be, bool nano, u16 minor,
+		     u32 snaplen, u32 linktype)
+{
+	memset(r, 0, sizeof(*r));
+	r->be = be;
+	raw32(r, nano ? 0xa1b23c4dU : 0xa1b2c3d4U);
+	raw16(r, 2);
+	raw16(r, minor);
+	raw32(r, 0);
+	raw32(r, 0);
+	raw32(r, snaplen);
+	raw32(r, linktype);
+}
+
+/* A record of @caplen bytes of which @have are written (a pattern). */
+static void raw_rec(struct raw *r, u32 sec, u32 sub, u32 caplen, u32 len,
+		    u32 have)
+{
+	u32 i;
+
+	raw32(r, sec);
+	raw32(r, sub);
+	raw32(r, caplen);
+	raw32(r, len);
+	for (i = 0; i < have; i++) {
+		u8 c = i * 7 + caplen;
+
+		raw_bytes(r, &c, 1);
+	}
+}
+
+static void log_pkt(FILE *log, const struct pcap_pkthdr *h, const u8 *d)
+{
+	u32 i, sum = 0;
+
+	for (i = 0; i < h->caplen; i++)
+		sum = sum * 31 + d[i];
+	fprintf(log, "1 %lld.%lld %u %u %08x\n", (long long)h->ts.tv_sec,
+		(long long)h->ts.tv_usec, h->caplen, h->len, sum);
+}
+
+/*
+ * What libpcap makes of @path, read on after errors as a caller could,
+ * with the errors as pcap_in_next() words them.
+ */
+static char *walk_libpcap(const char *path, unsigned int precision)
+{
+	char errbuf[PCAP_ERRBUF_SIZE], *s = NULL;
+	unsigned long frame = 0;
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	size_t n = 0;
+	FILE *log = open_memstream(&s, &n);
+	pcap_t *p;
+	int i, rc;
+
+	p = pcap_open_offline_with_tstamp_precision(path, precision, errbuf);
+	if (!p) {
+		fprintf(log, "open: tpktctl: %s: %s\n", path, errbuf);
+		fclose(log);
+		return s;
+	}
+	for (i = 0; i < 40; i++) {
+		rc = pcap_next_ex(p, &h, &d);
+		if (rc == 1) {
+			frame++;
+			log_pkt(log, h, d);
+		} else if (rc == PCAP_ERROR_BREAK) {
+			fprintf(log, "0\n");
+			break;
+		} else {
+			fprintf(log, "-1 tpktctl: %s: frame %lu: %s\n", path,
+				frame + 1, pcap_geterr(p));
+		}
+	}
+	pcap_close(p);
+	fclose(log);
+	return s;
+}
+
+/* The same through pcap_in; *@precision is the one it chose. */
+static char *walk_pcap_in(const char *path, bool want_mapped,
+			  unsigned int *precision)
+{
+	struct pcap_pkthdr *h;
+	struct pcap_in in;
+	struct capture c;
+	char *s = NULL, *out, *err;
+	const u8 *d;
+	size_t n = 0;
+	FILE *log = open_memstream(&s, &n);
+	int i, rc;
+
+	capture_begin(&c);
+	rc = pcap_in_open(&in, path);
+	capture_end(&c, &out, &err);
+	free(out);
+	*precision = PCAP_TSTAMP_PRECISION_MICRO;
+	if (rc) {
+		fprintf(log, "open: %s", err);
+		free(err);
+		fclose(log);
+		return s;
+	}
+	free(err);
+	*precision = in.precision;
+	assert_int_equal(in.mapped, want_mapped);
+	assert_false(pcap_in_live(&in));
+	for (i = 0; i < 40; i++) {
+		capture_begin(&c);
+		rc = pcap_in_next(&in, &h, &d);
+		capture_end(&c, &out, &err);
+		if (rc == 1) {
+			log_pkt(log, h, d);
+			assert_int_equal(*err, '\0');
+		} else if (rc == 0) {
+			fprintf(log, "0\n");
+		} else {
+			assert_int_equal(rc, -1);
+			fprintf(log, "-1 %s", err);
+		}
+		free(out);
+		free(err);
+		if (!rc)
+			break;
+	}
+	pcap_in_close(&in);
+	fclose(log);
+	return s;
+}
+
+/* @r written to @path and read both ways: the same, line by line. */
+static void same_as_libpcap(const char *path, const struct raw *r,
+			    size_t len, bool mapped)
+{
+	unsigned int prec;
+	char *ours, *theirs;
+
+	write_bytes(path, r->b, len);
+	ours = walk_pcap_in(path, mapped && len >= 24, &prec);
+	theirs = walk_libpcap(path, prec);
+	if (!strncmp(theirs, "open: ", 6)) {
+		/* both fail to open; too short for libpcap to say why */
+		assert_memory_equal(ours, "open: ", 6);
+		if (len >= 4)
+			assert_string_equal(ours, theirs);
+	} else {
+		assert_string_equal(ours, theirs);
+	}
+	free(ours);
+	free(theirs);
+}
+
+/*
+ * Files in both byte orders, micro- and nanoseconds, timestamps with the
+ * top bit set, odd snaplens, caplens above the snaplen and above libpcap's
+ * maximum: every one read by the mapped walk as by libpcap, whole and cut
+ * short at every byte.
+ */
+static void test_mapped_same_as_libpcap(void **state)
+{
+	static const u32 snaplens[] = { 65535, 100, 0, 300000, 262144, 1 };
+	char path[256];
+	struct raw r;
+	unsigned int o, nano, i;
+	size_t cut;
+
+	tmp_path(path, sizeof(path), "walk.pcap");
+	for (o = 0; o < 2; o++) {
+		for (nano = 0; nano < 2; nano++) {
+			for (i = 0; i < ARRAY_SIZE(snaplens); i++) {
+				u32 sn = snaplens[i];
+
+				raw_open(&r, o, nano, 4, sn, DLT_EN10MB);
+				raw_rec(&r, 1, nano ? 999999999 : 999999, 60,
+					60, 60);
+				raw_rec(&r, 0x80000001U, 0xfffffff0U, 0, 0, 0);
+				raw_rec(&r, 2, 3, 101, 1514, 101);
+				raw_rec(&r, 4, 5, 300, 60, 300);
+				raw_rec(&r, 6, 7, 150, 150, 150);
+				same_as_libpcap(path, &r, r.len, true);
+				/* cut at every byte (two snaplens: time) */
+				for (cut = 0; i < 2 && cut < r.len; cut++)
+					same_as_libpcap(path, &r, cut, true);
+				free(r.b);
+
+				/* the biggest caplen libpcap takes, and more */
+				raw_open(&r, o, nano, 4, sn, DLT_RAW);
+				raw_rec(&r, 1, 2, 262144, 262144, 262144);
+				raw_rec(&r, 1, 2, 262145, 262145, 40);
+				raw_rec(&r, 1, 2, 20, 20, 20);
+				raw_rec(&r, 1, 2, 0xffffffffU, 20, 20);
+				raw_rec(&r, 1, 2, 20, 20, 20);
+				same_as_libpcap(path, &r, r.len, true);
+				same_as_libpcap(path, &r, 24 + 16 + 1000, true);
+				same_as_libpcap(path, &r, 24 + 16 + 262144 + 7,
+						true);
+				free(r.b);
+			}
+		}
+	}
+
+	/* left to libpcap: version 2.3, swapped Linux cooked */
+	raw_open(&r, 1, 0, 3, 65535, DLT_EN10MB);
+	raw_rec(&r, 1, 2, 60, 50, 60);	/* caplen > len: swapped */
+	raw_rec(&r, 1, 2, 50, 60, 50);
+	same_as_libpcap(path, &r, r.len, false);
+	free(r.b);
+	raw_open(&r, __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__, 0, 4, 65535,
+		 DLT_LINUX_SLL);
+	raw_rec(&r, 1, 2, 60, 60, 60);
+	same_as_libpcap(path, &r, r.len, false);
+	free(r.b);
+
+	/* a header and no packet */
+	raw_open(&r, 0, 1, 4, 65535, DLT_EN10MB);
+	same_as_libpcap(path, &r, r.len, true);
+	free(r.b);
+}
+
+/* The filter compiles for the file's link type, mapped or not. */
+static void test_compile(void **state)
+{
+	struct bpf_program prog;
+	struct pcap_pkthdr *h;
+	char path[256];
+	struct pcap_in in;
+	struct gen_pkt g;
+	struct gen_file f;
+	const u8 *d;
+
+	tmp_path(path, sizeof(path), "filter.pcap");
+	gen_open(&f, path, DLT_LINUX_SLL2, 65535);
+	fill(&g, 4);
+	gen_write(&f, &g);
+	gen_close(&f);
+	assert_int_equal(pcap_in_open(&in, path), 0);
+	assert_true(in.mapped);
+	assert_int_equal(pcap_in_compile(&in, &prog, "tcp port 102"), 0);
+	assert_int_equal(pcap_in_next(&in, &h, &d), 1);
+	assert_true(pcap_offline_filter(&prog, h, d));
+	pcap_freecode(&prog);
+	assert_int_equal(pcap_in_compile(&in, &prog, "tcp port"), -1);
+	assert_non_null(strstr(pcap_in_geterr(&in), "syntax error"));
+	pcap_in_close(&in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +911,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_file),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_write_errors),
+		cmocka_unit_test(test_mapped_same_as_libpcap),
+		cmocka_unit_test(test_compile),
 	};
 	int rc = cmocka_run_group_tests_name("pcap_io", tests, NULL, NULL);
 
