@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <json.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1494,6 +1495,25 @@ static void print_warnings(const struct cfg *c, const struct totals *t)
 
 /* ---- captures ---------------------------------------------------------- */
 
+/*
+ * A mapped capture that another process truncates under us (logrotate's
+ * copytruncate, a ring buffer's writer) raises SIGBUS on the next page
+ * read.  It ends that file as a truncated one would, with the summary of
+ * what was read; any other SIGBUS is a bug and kills as usual.
+ */
+static sigjmp_buf bus_jmp;
+static volatile sig_atomic_t bus_armed;
+
+static void on_sigbus(int sig)
+{
+	if (bus_armed) {
+		bus_armed = 0;
+		siglongjmp(bus_jmp, 1);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* One input file, and the packet read ahead of the others (--merge). */
 struct src {
 	struct pcap_in in;
@@ -1600,8 +1620,9 @@ static int run_capture(const struct cfg *c, struct totals *t,
 		       struct outputs *out, struct src **s, int n)
 {
 	struct run r = { .cfg = c, .tot = t, .anom = &out->anom };
-	struct src *cur;
-	int i, ret = 0;
+	struct src *volatile cur = NULL;
+	volatile int ret = 0;
+	int i;
 
 	tpkt_policy_compile(&r.pol, c->mode, c->action, c->ooo, c->pickup);
 	for (i = 0; i < n; i++) {
@@ -1611,6 +1632,14 @@ static int run_capture(const struct cfg *c, struct totals *t,
 		if (src_next(s[i]))
 			ret = -1;
 	}
+	if (sigsetjmp(bus_jmp, 1)) {
+		/* the packet being handled is lost with the rest of its file */
+		tpktctl_err("%s: frame %lu: the file shrank while it was read",
+			    cur->in.path, cur->in.frame);
+		cur->ready = false;
+		ret = -1;
+	}
+	bus_armed = 1;
 	while (!stop_signal && (cur = src_first(s, n))) {
 		const u8 *o;
 		bool keep;
@@ -1645,6 +1674,7 @@ static int run_capture(const struct cfg *c, struct totals *t,
 		if (src_next(cur))
 			ret = -1;
 	}
+	bus_armed = 0;
 	flows_end(&r);
 	if (r.oom) {
 		tpktctl_err("out of memory");
@@ -1683,14 +1713,20 @@ static bool key_match(const struct totals *t, const struct pkt *p)
 static int write_whole_flows(const struct cfg *c, struct totals *t,
 			     struct outputs *out)
 {
-	int i, ret = 0;
+	volatile int i, ret = 0;
+	static struct src s;	/* static: kept across siglongjmp() */
 
 	qsort(t->keys, t->n_keys, sizeof(*t->keys), key_cmp);
 	for (i = 0; !ret && i < c->n_files && !stop_signal; i++) {
-		struct src s;
-
 		if (src_open(c, &s, c->files[i]))
 			return -1;
+		if (sigsetjmp(bus_jmp, 1)) {
+			tpktctl_err("%s: frame %lu: the file shrank while it "
+				    "was read", s.in.path, s.in.frame);
+			src_close(&s);
+			return -1;
+		}
+		bus_armed = 1;
 		while (!src_next(&s) && s.ready) {
 			struct pkt p;
 			enum pkt_kind k = pkt_decode(s.in.linktype, s.data,
@@ -1705,6 +1741,7 @@ static int write_whole_flows(const struct cfg *c, struct totals *t,
 				break;
 			}
 		}
+		bus_armed = 0;
 		src_close(&s);
 	}
 	return ret;
@@ -2052,6 +2089,7 @@ static void on_signal(int sig)
 static int inspect_run(struct cfg *c)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct sigaction old_bus;
 	struct outputs out = { 0 };
 	struct totals t = { 0 };
 	const char *over;
@@ -2076,6 +2114,8 @@ static int inspect_run(struct cfg *c)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sa.sa_handler = on_sigbus;
+	sigaction(SIGBUS, &sa, &old_bus);
 
 	ret = run_all(c, &t, &out);
 	if (c->whole_flows && !stop_signal && out.anom.d &&
@@ -2102,6 +2142,7 @@ static int inspect_run(struct cfg *c)
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
 	/* a failed --fix output is no capture: do not leave half of one */
 	if (ret && c->fix_path && may_unlink)
 		unlink(c->fix_path);

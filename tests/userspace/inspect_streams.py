@@ -9,6 +9,7 @@ the files --write-anomalies writes.
 import os
 import random
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -316,6 +317,27 @@ def many_flows(p, n):
     cap.close()
 
 
+def test_shrinking_file():
+    """A capture truncated while it is read (copytruncate): the file ends
+    as a truncated one does, with the summary, never with SIGBUS."""
+    p = path("shrink.pcap")
+    many_events(p, 2000000)
+    for delay in (0.3, 0.1, 0.03):
+        shutil.copy(p, path("shrink-now.pcap"))
+        proc = subprocess.Popen([TPKTCTL, "inspect",
+                                 path("shrink-now.pcap")],
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        os.truncate(path("shrink-now.pcap"), 4096)
+        out, err = proc.communicate(timeout=120)
+        if proc.returncode != 0:
+            break
+    check(proc.returncode == 1 and "shrank while it was read" in err and
+          "\nverdict: " in out, "shrinking file: rc %d, stderr %r"
+          % (proc.returncode, err[-300:]))
+
+
 # Peak RSS, documented in tpktctl(8): a million events in 48 MiB, and a
 # table of max-flows (65536) flows in 160 MiB, whatever the capture holds.
 EVENTS_RSS_KB = 48 * 1024
@@ -348,7 +370,8 @@ def test_memory():
 
 
 for t in (test_truncated, test_pipe_sigint, test_ring_buffer,
-          test_oracle_and_outputs, test_snaplen_and_ports, test_memory):
+          test_oracle_and_outputs, test_snaplen_and_ports,
+          test_shrinking_file, test_memory):
     before = failed
     t()
     print("%s %s" % ("ok" if failed == before else "not ok", t.__name__))

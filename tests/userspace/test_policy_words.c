@@ -407,13 +407,33 @@ static void test_inspect_usage_errors(void **state)
 		     "pcap or pcapng file");
 	run_verb(&r, inspect_main, false, "--fix", "out.pcap", "a.pcap",
 		 "b.pcap", NULL);
-	expect_usage(&r, "--fix needs exactly one input file, got 2");
+	expect_usage(&r, "--fix needs exactly one input file, or --merge; "
+		     "got 2 files");
+	run_verb(&r, inspect_main, false, "--whole-flows", "a.pcap", NULL);
+	expect_usage(&r, "--whole-flows needs --write-anomalies FILE");
+	run_verb(&r, inspect_main, false, "--write-anomalies", "o",
+		 "--whole-flows", "-", NULL);
+	expect_usage(&r, "--whole-flows reads the input twice: it cannot be "
+		     "stdin");
+	run_verb(&r, inspect_main, false, "-", "-", NULL);
+	expect_usage(&r, "stdin (-) may be read once");
+	run_verb(&r, inspect_main, false, "--max-events", "x", "a.pcap", NULL);
+	expect_usage(&r, "bad value \"x\" for --max-events: expected a "
+		     "number (0: no limit)");
+	run_verb(&r, inspect_main, false, "-f", "port", "a.pcap", NULL);
+	assert_int_equal(r.rc, TPKTCTL_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "bad filter \"port\": "));
+	run_free(&r);
 	run_verb(&r, inspect_main, false, "-x", "a.pcap", NULL);
 	expect_usage(&r, "unknown option \"-x\" for inspect: expected -j, "
-		     "--fix OUT.pcap or --help");
+		     "-p, --fix, --merge, -f, --write-anomalies, "
+		     "--whole-flows, --flows, --max-events, --exit-status or "
+		     "--help");
 	run_verb(&r, inspect_main, false, "--frobnicate", "a.pcap", NULL);
 	expect_usage(&r, "unknown option \"--frobnicate\" for inspect: "
-		     "expected -j, --fix OUT.pcap or --help");
+		     "expected -j, -p, --fix, --merge, -f, --write-anomalies, "
+		     "--whole-flows, --flows, --max-events, --exit-status or "
+		     "--help");
 	run_verb(&r, inspect_main, false, "a.pcap", "--fix", NULL);
 	expect_usage(&r, "missing value for --fix: expected an output file "
 		     "name");
@@ -461,7 +481,13 @@ static void test_inspect_fix_onto_input(void **state)
 	gen_close(&f);
 	run_verb(&r, inspect_main, false, "--fix", in, in, NULL);
 	assert_int_equal(r.rc, TPKTCTL_EXIT_USAGE);
-	assert_non_null(strstr(r.err, "is the input file"));
+	assert_non_null(strstr(r.err, "is an input file: refusing to "
+			       "overwrite it"));
+	run_free(&r);
+	run_verb(&r, inspect_main, false, "--write-anomalies", in, "--merge",
+		 "b.pcap", in, NULL);
+	assert_int_equal(r.rc, TPKTCTL_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "is an input file"));
 	run_free(&r);
 }
 
