@@ -465,9 +465,22 @@ static enum pkt_kind ipv4_decode(const u8 *f, u32 caplen, u32 off,
 	p->family = 4;
 	memcpy(p->saddr, f + off + 12, 4);
 	memcpy(p->daddr, f + off + 16, 4);
-	/* MF set or a fragment offset: part of a fragmented packet */
-	if (get16(f + off + 6) & 0x3fff)
+	/*
+	 * MF set or a fragment offset: part of a fragmented packet.  The
+	 * header length may not be captured: defrag checks the data is.
+	 */
+	if (get16(f + off + 6) & 0x3fff) {
+		p->ip_off = off;
+		p->frag_id = get16(f + off + 4);
+		p->frag_offset = (get16(f + off + 6) & 0x1fff) * 8U;
+		p->frag_more = f[off + 6] & 0x20;
+		p->frag_df = f[off + 6] & 0x40;
+		p->frag_proto = IPPROTO_TCP_;
+		p->frag_data_off = off + ihl;
+		p->frag_len = tot - ihl;
+		p->frag_unfrag_len = ihl;
 		return PKT_FRAGMENT;
+	}
 	if (caplen < off + ihl)
 		return PKT_TRUNCATED;
 	return tcp_decode(f, caplen, off + ihl, off + tot, p);
@@ -476,7 +489,7 @@ static enum pkt_kind ipv4_decode(const u8 *f, u32 caplen, u32 off,
 static enum pkt_kind ipv6_decode(const u8 *f, u32 caplen, u32 off,
 				 struct pkt *p)
 {
-	u32 end;
+	u32 end, ip = off, nh_off = off + 6;
 	u8 nh;
 
 	if (caplen < off + 40)
@@ -520,9 +533,20 @@ static enum pkt_kind ipv6_decode(const u8 *f, u32 caplen, u32 off,
 			 * 6946) is a whole packet; anything else is part of
 			 * one and never parsed.
 			 */
-			if (get16(f + off + 2) & 0xfff9)
-				return f[off] == IPPROTO_TCP_ ? PKT_FRAGMENT :
-							       PKT_OTHER;
+			if (get16(f + off + 2) & 0xfff9) {
+				if (f[off] != IPPROTO_TCP_)
+					return PKT_OTHER;
+				p->ip_off = ip;
+				p->frag_id = get32(f + off + 4);
+				p->frag_offset = get16(f + off + 2) & 0xfff8;
+				p->frag_more = f[off + 3] & 1;
+				p->frag_proto = f[off];
+				p->frag_data_off = off + 8;
+				p->frag_len = end - (off + 8);
+				p->frag_unfrag_len = off - ip;
+				p->frag_nh_off = nh_off;
+				return PKT_FRAGMENT;
+			}
 			hlen = 8;
 			break;
 		default:
@@ -531,6 +555,7 @@ static enum pkt_kind ipv6_decode(const u8 *f, u32 caplen, u32 off,
 		if (hlen > end - off)
 			return PKT_MALFORMED;
 		nh = f[off];
+		nh_off = off;
 		off += hlen;
 	}
 }

@@ -112,7 +112,7 @@ int pcap_out_close(struct pcap_out *out);
 enum pkt_kind {
 	PKT_OTHER,	/* not TCP over IPv4/IPv6: passed on unchanged */
 	PKT_TCP,	/* a TCP segment whose TCP header was captured whole */
-	PKT_FRAGMENT,	/* an IP fragment of a TCP packet: never parsed */
+	PKT_FRAGMENT,	/* an IP fragment of a TCP packet: see the frag_* fields */
 	PKT_TRUNCATED,	/* TCP, but the IP or TCP header was not captured */
 	PKT_MALFORMED,	/* IP or TCP header lengths that do not add up */
 };
@@ -138,6 +138,28 @@ struct pkt {
 	u32 data_off;		/* frame offset of the TCP payload */
 	u32 len;		/* payload length, from the IP header */
 	u32 caplen;		/* payload bytes captured (<= len) */
+
+	/*
+	 * PKT_FRAGMENT only (defrag.c reassembles from these): the fields
+	 * come from the IP and fragment headers, not from the frame length,
+	 * and the fragment's data may not all be captured (check
+	 * frag_data_off + frag_len against the caplen).  The fragmentable
+	 * part of a datagram begins with its TCP header; frag_offset counts
+	 * from there.
+	 */
+	u32 ip_off;		/* frame offset of the IP header */
+	u32 frag_id;		/* IPv4 identification, IPv6 fragment id */
+	u32 frag_offset;	/* offset of the data in the datagram, bytes */
+	bool frag_more;		/* MF (IPv4) / M (IPv6) */
+	bool frag_df;		/* IPv4: DF set as well */
+	u8 frag_proto;		/* IPv4 protocol / fragment header's next hdr */
+	u32 frag_data_off;	/* frame offset of the fragment's data */
+	u32 frag_len;		/* its length, from the IP header */
+	u32 frag_unfrag_len;	/* IPv4 header length; IPv6 header + the
+				 * extension headers before the fragment
+				 * header */
+	u32 frag_nh_off;	/* IPv6: frame offset of the next-header byte
+				 * that says 44 (fragment header) */
 };
 
 /*

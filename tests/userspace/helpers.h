@@ -210,6 +210,63 @@ static inline size_t gen_frame(int dlt, const struct gen_pkt *g, u8 *out)
 	return tcp + 20 + g->len;
 }
 
+/*
+ * One fragment of the whole IP packet @ip (@iplen bytes, as gen_frame()
+ * builds it for DLT_RAW), as a frame of link type @dlt in @out: the bytes
+ * [@start, @end) of its fragmentable part, identification @id, MF/M as
+ * @more.  The fragmentable part begins after the IPv4 header, or after
+ * the first @unfrag bytes of an IPv6 packet (its header and the extension
+ * headers that stay in front of the fragment header; 0 means 40).  The
+ * fragment's own fields may be edited afterwards (IPv4: fix the header
+ * checksum with gen_ip4_csum()).  Returns the frame length.
+ */
+static inline void gen_ip4_csum(u8 *h)
+{
+	put16(h + 10, 0);
+	put16(h + 10, ~gen_fold(gen_sum(0, h, (h[0] & 0x0f) * 4)) & 0xffff);
+}
+
+static inline size_t gen_fragment(int dlt, const u8 *ip, size_t iplen,
+				  size_t unfrag, u32 start, u32 end,
+				  bool more, u32 id, u8 *out)
+{
+	size_t l2 = gen_link(dlt, ip[0] >> 4 == 4 ? 4 : 6, out);
+	u8 *h = out + l2;
+
+	if (ip[0] >> 4 == 4) {
+		size_t ihl = (ip[0] & 0x0f) * 4;
+
+		assert_true(start <= end && ihl + end <= iplen);
+		memcpy(h, ip, ihl);
+		memcpy(h + ihl, ip + ihl + start, end - start);
+		put16(h + 2, ihl + end - start);
+		put16(h + 4, id);
+		put16(h + 6, (ip[6] & 0x40) << 8 | (more ? 0x2000 : 0) |
+			     start / 8);
+		gen_ip4_csum(h);
+		return l2 + ihl + end - start;
+	}
+	if (!unfrag)
+		unfrag = 40;
+	assert_true(start <= end && unfrag + end <= iplen);
+	memcpy(h, ip, unfrag);
+	/* the header in front of the fragment header points at it */
+	if (unfrag == 40) {
+		h[unfrag + 0] = h[6];
+		h[6] = 44;
+	} else {
+		/* one extension header in front (tests use one) */
+		h[unfrag + 0] = h[40];
+		h[40] = 44;
+	}
+	h[unfrag + 1] = 0;
+	put16(h + unfrag + 2, (start & 0xfff8) | (more ? 1 : 0));
+	put32(h + unfrag + 4, id);
+	memcpy(h + unfrag + 8, ip + unfrag + start, end - start);
+	put16(h + 4, unfrag - 40 + 8 + end - start);
+	return l2 + unfrag + 8 + end - start;
+}
+
 /* ---- capture files ----------------------------------------------------- */
 
 struct gen_file {
