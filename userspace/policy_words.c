@@ -204,13 +204,25 @@ static int parse_hooks(struct policy_words *pw, const char *word,
 	return 0;
 }
 
-static int parse_u32(const char *word, const char *val, unsigned long min,
-		     unsigned long max, u32 *out)
+/*
+ * @unit ("s", "/s") may follow the number: show printed the timeout and
+ * the event rate that way before it printed set's grammar, and people
+ * type what they have read.
+ */
+static int parse_u32(const char *word, const char *val, const char *unit,
+		     unsigned long min, unsigned long max, u32 *out)
 {
-	char why[64];
+	size_t n = strlen(val), u = unit ? strlen(unit) : 0;
+	char why[64], num[24];
+	const char *digits = val;
 	unsigned long v;
 
-	if (!parse_uint(val, max, &v) || v < min) {
+	if (u && n > u && n - u < sizeof(num) && !strcmp(val + n - u, unit)) {
+		memcpy(num, val, n - u);
+		num[n - u] = '\0';
+		digits = num;
+	}
+	if (!parse_uint(digits, max, &v) || v < min) {
 		snprintf(why, sizeof(why), "expected a number from %lu to %lu",
 			 min, max);
 		return bad_value(word, val, why);
@@ -223,21 +235,23 @@ static int parse_u32(const char *word, const char *val, unsigned long min,
 static int parse_max_flows(struct policy_words *pw, const char *word,
 			   char *const *v)
 {
-	return parse_u32(word, v[0], 1, NF_TPKT_MAX_FLOWS_LIMIT,
+	return parse_u32(word, v[0], NULL, 1, NF_TPKT_MAX_FLOWS_LIMIT,
 			 &pw->max_flows);
 }
 
 static int parse_timeout(struct policy_words *pw, const char *word,
 			 char *const *v)
 {
-	return parse_u32(word, v[0], 1, NF_TPKT_MAX_TIMEOUT, &pw->timeout);
+	return parse_u32(word, v[0], "s", 1, NF_TPKT_MAX_TIMEOUT,
+			 &pw->timeout);
 }
 
 static int parse_event_rate(struct policy_words *pw, const char *word,
 			    char *const *v)
 {
 	/* 0 is meaningful: no events at all, counters only */
-	return parse_u32(word, v[0], 0, NF_TPKT_MAX_EVENT_RATE, &pw->event_rate);
+	return parse_u32(word, v[0], "/s", 0, NF_TPKT_MAX_EVENT_RATE,
+			 &pw->event_rate);
 }
 
 /* "fix is only possible for tpkt-reserved and cotp-class-option" */

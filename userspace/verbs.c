@@ -18,6 +18,7 @@
 #include <tpkt/names.h>
 
 #include "nl.h"
+#include "policy_print.h"
 #include "policy_words.h"
 #include "prometheus.h"
 #include "util.h"
@@ -32,13 +33,10 @@ const char verb_batch_usage[] = "batch FILE";
 
 /* ---- replies -------------------------------------------------------- */
 
+/* What GET_POLICY said, with given bits for the attributes it held. */
 struct policy_reply {
 	bool ok;
-	u8 mode, full, pickup, ooo;
-	u8 action[__NF_TPKT_CHECK_MAX];
-	u32 hooks, max_flows, timeout, event_rate;
-	unsigned int nranges;
-	struct pw_port_range ranges[NF_TPKT_MAX_PORT_RANGES];
+	struct policy_words pw;
 };
 
 struct stats_reply {
@@ -50,42 +48,52 @@ struct stats_reply {
 static int parse_policy(struct nlattr **tb, void *arg)
 {
 	struct policy_reply *p = arg;
+	struct policy_words *pw = &p->pw;
 	struct nlattr *a;
 	int rem;
 
 	if (!tb[NF_TPKT_A_POLICY_MODE] || !tb[NF_TPKT_A_POLICY_HOOKS])
 		return -EPROTO;
-	p->mode = nla_get_u8(tb[NF_TPKT_A_POLICY_MODE]);
-	p->hooks = nla_get_u32(tb[NF_TPKT_A_POLICY_HOOKS]);
-	if (tb[NF_TPKT_A_POLICY_MAX_FLOWS])
-		p->max_flows = nla_get_u32(tb[NF_TPKT_A_POLICY_MAX_FLOWS]);
-	if (tb[NF_TPKT_A_POLICY_TIMEOUT])
-		p->timeout = nla_get_u32(tb[NF_TPKT_A_POLICY_TIMEOUT]);
-	if (tb[NF_TPKT_A_POLICY_FULL])
-		p->full = nla_get_u8(tb[NF_TPKT_A_POLICY_FULL]);
-	if (tb[NF_TPKT_A_POLICY_PICKUP])
-		p->pickup = nla_get_u8(tb[NF_TPKT_A_POLICY_PICKUP]);
-	if (tb[NF_TPKT_A_POLICY_OOO])
-		p->ooo = nla_get_u8(tb[NF_TPKT_A_POLICY_OOO]);
-	if (tb[NF_TPKT_A_POLICY_EVENT_RATE])
-		p->event_rate = nla_get_u32(tb[NF_TPKT_A_POLICY_EVENT_RATE]);
+	pw_init(pw);
+#define GET(attr, bit, field, get)				\
+	do {							\
+		if (tb[attr]) {					\
+			pw->field = get(tb[attr]);		\
+			pw->given |= (bit);			\
+		}						\
+	} while (0)
+	GET(NF_TPKT_A_POLICY_MODE, PW_MODE, mode, nla_get_u8);
+	GET(NF_TPKT_A_POLICY_HOOKS, PW_HOOKS, hooks, nla_get_u32);
+	GET(NF_TPKT_A_POLICY_MAX_FLOWS, PW_MAX_FLOWS, max_flows, nla_get_u32);
+	GET(NF_TPKT_A_POLICY_TIMEOUT, PW_TIMEOUT, timeout, nla_get_u32);
+	GET(NF_TPKT_A_POLICY_FULL, PW_FULL, full, nla_get_u8);
+	GET(NF_TPKT_A_POLICY_PICKUP, PW_PICKUP, pickup, nla_get_u8);
+	GET(NF_TPKT_A_POLICY_OOO, PW_OOO, ooo, nla_get_u8);
+	GET(NF_TPKT_A_POLICY_EVENT_RATE, PW_EVENT_RATE, event_rate,
+	    nla_get_u32);
+#undef GET
 	if (tb[NF_TPKT_A_POLICY_ACTIONS])
 		nla_for_each_nested(a, tb[NF_TPKT_A_POLICY_ACTIONS], rem) {
 			int i = nla_type(a) - 1;
 
-			if (i >= 0 && i < __NF_TPKT_CHECK_MAX)
-				p->action[i] = nla_get_u8(a);
+			if (i >= 0 && i < __NF_TPKT_CHECK_MAX) {
+				pw->action[i] = nla_get_u8(a);
+				pw->checks_given |= 1U << i;
+				pw->given |= PW_CHECKS;
+			}
 		}
-	if (tb[NF_TPKT_A_POLICY_PORTS])
+	if (tb[NF_TPKT_A_POLICY_PORTS]) {
 		nla_for_each_nested(a, tb[NF_TPKT_A_POLICY_PORTS], rem) {
 			u32 v = nla_get_u32(a);
 
-			if (p->nranges == NF_TPKT_MAX_PORT_RANGES)
+			if (pw->n_ports == PW_MAX_PORT_RANGES)
 				break;
-			p->ranges[p->nranges].lo = v >> 16;
-			p->ranges[p->nranges].hi = v & 0xffff;
-			p->nranges++;
+			pw->ports[pw->n_ports].lo = v >> 16;
+			pw->ports[pw->n_ports].hi = v & 0xffff;
+			pw->n_ports++;
 		}
+		pw->given |= PW_PORTS;
+	}
 	p->ok = true;
 	return 0;
 }
@@ -147,36 +155,6 @@ static void print_json(json_object *obj)
 	json_object_put(obj);
 }
 
-static void ports_string(const struct pw_port_range *r, unsigned int n,
-			 char *buf, size_t len)
-{
-	size_t used = 0;
-	unsigned int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < n && used < len; i++) {
-		if (r[i].lo == r[i].hi)
-			used += snprintf(buf + used, len - used, "%s%u",
-					 i ? "," : "", r[i].lo);
-		else
-			used += snprintf(buf + used, len - used, "%s%u-%u",
-					 i ? "," : "", r[i].lo, r[i].hi);
-	}
-}
-
-static void hooks_string(u32 hooks, char *buf, size_t len)
-{
-	size_t used = 0;
-	unsigned int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < tpkt_name_count(TPKT_NAMES_HOOK) && used < len; i++)
-		if (hooks & (1U << i))
-			used += snprintf(buf + used, len - used, "%s%s",
-					 used ? "," : "",
-					 tpkt_name(TPKT_NAMES_HOOK, i));
-}
-
 static const char *name_or(enum tpkt_name_kind k, unsigned int v)
 {
 	const char *n = tpkt_name(k, v);
@@ -186,31 +164,33 @@ static const char *name_or(enum tpkt_name_kind k, unsigned int v)
 
 static json_object *policy_json(const struct policy_reply *p)
 {
+	const struct policy_words *pw = &p->pw;
 	json_object *o = json_object_new_object(), *checks;
 	char buf[256];
 	unsigned int i;
 
 	json_object_object_add(o, "mode",
-		json_object_new_string(name_or(TPKT_NAMES_MODE, p->mode)));
-	ports_string(p->ranges, p->nranges, buf, sizeof(buf));
+		json_object_new_string(name_or(TPKT_NAMES_MODE, pw->mode)));
+	policy_ports_string(pw->ports, pw->n_ports, buf, sizeof(buf));
 	json_object_object_add(o, "ports", json_object_new_string(buf));
-	hooks_string(p->hooks, buf, sizeof(buf));
+	policy_hooks_string(pw->hooks, buf, sizeof(buf));
 	json_object_object_add(o, "hooks", json_object_new_string(buf));
-	json_object_object_add(o, "max_flows", json_object_new_int64(p->max_flows));
-	json_object_object_add(o, "timeout", json_object_new_int64(p->timeout));
+	json_object_object_add(o, "max_flows",
+			       json_object_new_int64(pw->max_flows));
+	json_object_object_add(o, "timeout", json_object_new_int64(pw->timeout));
 	json_object_object_add(o, "full",
-		json_object_new_string(name_or(TPKT_NAMES_FULL, p->full)));
+		json_object_new_string(name_or(TPKT_NAMES_FULL, pw->full)));
 	json_object_object_add(o, "pickup",
-		json_object_new_string(name_or(TPKT_NAMES_PICKUP, p->pickup)));
+		json_object_new_string(name_or(TPKT_NAMES_PICKUP, pw->pickup)));
 	json_object_object_add(o, "ooo",
-		json_object_new_string(name_or(TPKT_NAMES_OOO, p->ooo)));
+		json_object_new_string(name_or(TPKT_NAMES_OOO, pw->ooo)));
 	json_object_object_add(o, "event_rate",
-			       json_object_new_int64(p->event_rate));
+			       json_object_new_int64(pw->event_rate));
 	checks = json_object_new_object();
 	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
 		json_object_object_add(checks, tpkt_name(TPKT_NAMES_CHECK, i),
 			json_object_new_string(name_or(TPKT_NAMES_ACTION,
-						       p->action[i])));
+						       pw->action[i])));
 	json_object_object_add(o, "checks", checks);
 	return o;
 }
@@ -240,27 +220,6 @@ static json_object *stats_json(const struct stats_reply *s)
 	json_object_object_add(o, "flows_active",
 			       json_object_new_int64(s->flows_active));
 	return o;
-}
-
-static void print_policy(const struct policy_reply *p)
-{
-	char ports[256], hooks[64];
-	unsigned int i;
-
-	ports_string(p->ranges, p->nranges, ports, sizeof(ports));
-	hooks_string(p->hooks, hooks, sizeof(hooks));
-	printf("mode %s  ports %s  hooks %s\n", name_or(TPKT_NAMES_MODE, p->mode),
-	       ports, hooks);
-	printf("max-flows %u  timeout %us  full %s  pickup %s  ooo %s  "
-	       "event-rate %u/s\n", p->max_flows, p->timeout,
-	       name_or(TPKT_NAMES_FULL, p->full),
-	       name_or(TPKT_NAMES_PICKUP, p->pickup),
-	       name_or(TPKT_NAMES_OOO, p->ooo), p->event_rate);
-	printf("checks:");
-	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
-		printf("%s %s %s", i ? "," : "", tpkt_name(TPKT_NAMES_CHECK, i),
-		       name_or(TPKT_NAMES_ACTION, p->action[i]));
-	printf("\n");
 }
 
 static void print_nonzero(const char *title, enum tpkt_name_kind k,
@@ -307,7 +266,8 @@ int verb_show(const struct tpktctl_opts *o, int argc, char **argv)
 		print_json(obj);
 		return TPKTCTL_EXIT_OK;
 	}
-	print_policy(&p);
+	/* the policy in set's words, so that it can be given back to set */
+	policy_print(stdout, &p.pw, "");
 	printf("flows: %u active, %" PRIu64 " created, %" PRIu64 " expired, %"
 	       PRIu64 " evicted, %" PRIu64 " refused\n", s.flows_active,
 	       c[NF_TPKT_CTR_FLOWS_CREATED], c[NF_TPKT_CTR_FLOWS_EXPIRED],
@@ -546,8 +506,8 @@ static int stats_prometheus(const struct tpktctl_opts *o,
 			    const struct stats_reply *s)
 {
 	const struct prom_policy pp = {
-		.mode = p->mode, .pickup = p->pickup, .ooo = p->ooo,
-		.full = p->full, .max_flows = p->max_flows,
+		.mode = p->pw.mode, .pickup = p->pw.pickup, .ooo = p->pw.ooo,
+		.full = p->pw.full, .max_flows = p->pw.max_flows,
 	};
 
 	if (prom_write_stats(stdout, &s->c, s->flows_active, &pp, o->netns)) {
