@@ -42,6 +42,8 @@ static const struct verb verbs[] = {
 	  "anomaly events as they happen" },
 	{ "batch", verb_batch, verb_batch_usage, NULL,
 	  "set, stats reset and flows flush lines from a file" },
+	{ "save", verb_save, verb_save_usage, NULL,
+	  "the policy in force as a batch file" },
 	{ "inspect", inspect_main, inspect_usage_line, inspect_usage,
 	  "run capture files through the engine, offline" },
 	{ "help", verb_help, help_usage, NULL, "this text, or a verb's" },

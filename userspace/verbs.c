@@ -29,7 +29,8 @@ const char verb_set_usage[] = "set POLICY-WORDS...";
 const char verb_stats_usage[] = "stats [reset] [-o text|json|prometheus]";
 const char verb_flows_usage[] = "flows [flush]";
 const char verb_monitor_usage[] = "monitor";
-const char verb_batch_usage[] = "batch FILE";
+const char verb_batch_usage[] = "batch [-c|--check] FILE";
+const char verb_save_usage[] = "save";
 
 /* ---- replies -------------------------------------------------------- */
 
@@ -847,23 +848,154 @@ static void merge_words(struct policy_words *dst,
 	dst->checks_given |= src->checks_given;
 }
 
+enum batch_action { A_RESET, A_FLUSH };
+
+#define BATCH_MAX_ACTIONS 256
+
+/* A batch file as read: one combined set, then the actions in order. */
+struct batch {
+	const char *file;
+	struct policy_words pw;
+	struct origin org;
+	bool any_set;
+	int n_actions;
+	enum batch_action actions[BATCH_MAX_ACTIONS];
+};
+
+/* One line's words (at least one); 0 or PW_ERR_USAGE (message printed). */
+static int batch_line(struct batch *b, int lineno, char **words, int nw)
+{
+	struct policy_words one;
+	unsigned int bit;
+
+	if (!strcmp(words[0], "set") && nw > 1) {
+		/* parse alone first, so that the error names this line */
+		pw_init(&one);
+		if (pw_parse(&one, nw - 1, words + 1))
+			return PW_ERR_USAGE;
+		merge_words(&b->pw, &one);
+		for (bit = 0; bit < 16; bit++)
+			if (one.given & (1U << bit))
+				b->org.field_line[bit] = lineno;
+		for (bit = 0; bit < __NF_TPKT_CHECK_MAX; bit++)
+			if (one.checks_given & (1U << bit))
+				b->org.check_line[bit] = lineno;
+		b->any_set = true;
+		return 0;
+	}
+	if (nw == 2 && ((!strcmp(words[0], "stats") &&
+			 !strcmp(words[1], "reset")) ||
+			(!strcmp(words[0], "flows") &&
+			 !strcmp(words[1], "flush")))) {
+		if (b->n_actions == BATCH_MAX_ACTIONS) {
+			tpktctl_err("too many commands: at most %d \"stats "
+				    "reset\" and \"flows flush\" lines",
+				    BATCH_MAX_ACTIONS);
+			return PW_ERR_USAGE;
+		}
+		b->actions[b->n_actions++] = words[0][0] == 's' ? A_RESET :
+					     A_FLUSH;
+		return 0;
+	}
+	tpktctl_err("\"%s\" cannot be batched: expected \"set WORDS...\", "
+		    "\"stats reset\" or \"flows flush\"", words[0]);
+	return PW_ERR_USAGE;
+}
+
+/*
+ * Read and check every line of @f.  Errors are one line each,
+ * "FILE:LINE: what", the policy words' own messages included.  Returns
+ * an exit code.
+ */
+static int batch_read(struct batch *b, FILE *f)
+{
+	char line[4096], where[320];
+	int lineno = 0, rc = TPKTCTL_EXIT_OK;
+
+	pw_init(&b->pw);
+	while (rc == TPKTCTL_EXIT_OK && fgets(line, sizeof(line), f)) {
+		char *words[BATCH_MAX_WORDS], *save, *w;
+		int nw = 0;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%d", b->file, lineno);
+		tpktctl_err_context(where);
+		if (!strchr(line, '\n') && !feof(f)) {
+			tpktctl_err("line too long: at most %zu bytes",
+				    sizeof(line) - 2);
+			rc = TPKTCTL_EXIT_USAGE;
+			break;
+		}
+		if ((w = strchr(line, '#')))
+			*w = '\0';
+		for (w = strtok_r(line, " \t\r\n", &save); w;
+		     w = strtok_r(NULL, " \t\r\n", &save)) {
+			if (nw == BATCH_MAX_WORDS) {
+				tpktctl_err("too many words: at most %d",
+					    BATCH_MAX_WORDS);
+				rc = TPKTCTL_EXIT_USAGE;
+				break;
+			}
+			words[nw++] = w;
+		}
+		if (rc == TPKTCTL_EXIT_OK && nw &&
+		    batch_line(b, lineno, words, nw))
+			rc = TPKTCTL_EXIT_USAGE;
+	}
+	tpktctl_err_context(NULL);
+	if (rc == TPKTCTL_EXIT_OK && ferror(f)) {
+		tpktctl_err("batch: error reading %s", b->file);
+		rc = TPKTCTL_EXIT_RUNTIME;
+	}
+	return rc;
+}
+
+static int batch_apply(const struct tpktctl_opts *o, struct batch *b)
+{
+	int i, rc = TPKTCTL_EXIT_OK;
+	struct tnl t;
+
+	if (!b->any_set && !b->n_actions)
+		return TPKTCTL_EXIT_OK;
+	if (open_nl(o, &t))
+		return TPKTCTL_EXIT_RUNTIME;
+	if (b->any_set && send_set(&t, &b->pw, &b->org, b->file))
+		rc = TPKTCTL_EXIT_RUNTIME;
+	for (i = 0; !rc && i < b->n_actions; i++) {
+		struct stats_reply s = {};
+
+		if (b->actions[i] == A_RESET) {
+			if (stats_request(&t, true, &s))
+				rc = TPKTCTL_EXIT_RUNTIME;
+		} else if (tnl_request(&t, NF_TPKT_CMD_FLUSH_FLOWS, 0, NULL,
+				       NULL, NULL, NULL)) {
+			tnl_perror(&t, "flows flush");
+			rc = TPKTCTL_EXIT_RUNTIME;
+		}
+	}
+	tnl_close(&t);
+	return rc;
+}
+
 /*
  * Every line is checked before anything is sent; all "set" lines become
  * one request, so the policy changes all at once or not at all.  "stats
- * reset" and "flows flush" run after it, in file order.
+ * reset" and "flows flush" run after it, in file order.  With -c nothing
+ * is sent: netlink is not even opened, so a file can be checked where
+ * the module is not loaded, or by a user without CAP_NET_ADMIN.
  */
 int verb_batch(const struct tpktctl_opts *o, int argc, char **argv)
 {
-	struct policy_words pw;
-	struct origin org = {};
-	char line[4096];
-	int lineno = 0, n_actions = 0, rc = TPKTCTL_EXIT_OK;
-	enum { A_RESET, A_FLUSH } actions[256];
-	bool any_set = false;
-	struct tnl t;
+	struct batch *b;
+	bool check = false;
+	int rc;
 	FILE *f;
-	int i;
 
+	if (argc > 0 && (!strcmp(argv[0], "-c") ||
+			 !strcmp(argv[0], "--check"))) {
+		check = true;
+		argc--, argv++;
+	}
 	if (argc != 1) {
 		tpktctl_err("batch: expected one file (usage: tpktctl %s)",
 			    verb_batch_usage);
@@ -874,100 +1006,56 @@ int verb_batch(const struct tpktctl_opts *o, int argc, char **argv)
 		tpktctl_err("batch: cannot read %s: %s", argv[0], strerror(errno));
 		return TPKTCTL_EXIT_RUNTIME;
 	}
-	pw_init(&pw);
-	while (fgets(line, sizeof(line), f)) {
-		char *words[BATCH_MAX_WORDS], *save, *w;
-		struct policy_words one;
-		int nw = 0;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			tpktctl_err("%s:%d: line too long", argv[0], lineno);
-			rc = TPKTCTL_EXIT_USAGE;
-			break;
-		}
-		if ((w = strchr(line, '#')))
-			*w = '\0';
-		for (w = strtok_r(line, " \t\r\n", &save); w;
-		     w = strtok_r(NULL, " \t\r\n", &save)) {
-			if (nw == BATCH_MAX_WORDS) {
-				tpktctl_err("%s:%d: too many words", argv[0],
-					    lineno);
-				rc = TPKTCTL_EXIT_USAGE;
-				goto out;
-			}
-			words[nw++] = w;
-		}
-		if (!nw)
-			continue;
-		if (!strcmp(words[0], "set") && nw > 1) {
-			unsigned int bit;
-
-			/* parse alone first, so the error names this line */
-			pw_init(&one);
-			if (pw_parse(&one, nw - 1, words + 1)) {
-				tpktctl_err("%s:%d: in \"set\"", argv[0], lineno);
-				rc = TPKTCTL_EXIT_USAGE;
-				goto out;
-			}
-			merge_words(&pw, &one);
-			for (bit = 0; bit < 16; bit++)
-				if ((one.given & (1U << bit)))
-					org.field_line[bit] = lineno;
-			for (bit = 0; bit < __NF_TPKT_CHECK_MAX; bit++)
-				if (one.checks_given & (1U << bit))
-					org.check_line[bit] = lineno;
-			any_set = true;
-		} else if (nw == 2 && !strcmp(words[0], "stats") &&
-			   !strcmp(words[1], "reset")) {
-			if (n_actions == 256)
-				goto too_many;
-			actions[n_actions++] = A_RESET;
-		} else if (nw == 2 && !strcmp(words[0], "flows") &&
-			   !strcmp(words[1], "flush")) {
-			if (n_actions == 256)
-				goto too_many;
-			actions[n_actions++] = A_FLUSH;
-		} else {
-			tpktctl_err("%s:%d: \"%s\" cannot be batched: expected "
-				    "\"set WORDS...\", \"stats reset\" or "
-				    "\"flows flush\"", argv[0], lineno, words[0]);
-			rc = TPKTCTL_EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		tpktctl_err("batch: error reading %s", argv[0]);
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		tpktctl_err("out of memory");
 		rc = TPKTCTL_EXIT_RUNTIME;
 		goto out;
 	}
-	if (!any_set && !n_actions)
-		goto out;
-	if (open_nl(o, &t)) {
-		rc = TPKTCTL_EXIT_RUNTIME;
-		goto out;
-	}
-	if (any_set && send_set(&t, &pw, &org, argv[0]))
-		rc = TPKTCTL_EXIT_RUNTIME;
-	for (i = 0; !rc && i < n_actions; i++) {
-		struct stats_reply s = {};
-
-		if (actions[i] == A_RESET) {
-			if (stats_request(&t, true, &s))
-				rc = TPKTCTL_EXIT_RUNTIME;
-		} else if (tnl_request(&t, NF_TPKT_CMD_FLUSH_FLOWS, 0, NULL,
-				       NULL, NULL, NULL)) {
-			tnl_perror(&t, "flows flush");
-			rc = TPKTCTL_EXIT_RUNTIME;
-		}
-	}
-	tnl_close(&t);
-	goto out;
-too_many:
-	tpktctl_err("%s:%d: too many commands", argv[0], lineno);
-	rc = TPKTCTL_EXIT_USAGE;
+	b->file = argv[0];
+	rc = batch_read(b, f);
+	if (rc == TPKTCTL_EXIT_OK && !check)
+		rc = batch_apply(o, b);
+	free(b);
 out:
 	if (f != stdin)
 		fclose(f);
 	return rc;
+}
+
+/* ---- save ----------------------------------------------------------- */
+
+/*
+ * The policy as a batch file: every field the kernel reports, one "set"
+ * line each, so that "tpktctl -b FILE" gives this policy back whatever
+ * the policy in force then.
+ */
+int verb_save(const struct tpktctl_opts *o, int argc, char **argv)
+{
+	struct policy_reply p = {};
+	struct tnl t;
+
+	if (no_args("save", verb_save_usage, argc, argv))
+		return TPKTCTL_EXIT_USAGE;
+	if (open_nl(o, &t))
+		return TPKTCTL_EXIT_RUNTIME;
+	if (tnl_request(&t, NF_TPKT_CMD_GET_POLICY, 0, NULL, NULL,
+			parse_policy, &p) || !p.ok) {
+		tnl_perror(&t, "save");
+		tnl_close(&t);
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	tnl_close(&t);
+	printf("# nf_tpkt policy, saved by tpktctl %s from %s%s\n",
+	       NF_TPKT_VERSION, o->netns ? "network namespace " :
+	       "the network namespace of tpktctl", o->netns ? o->netns : "");
+	printf("# restore with: tpktctl%s%s -b FILE\n", o->netns ? " -n " : "",
+	       o->netns ? o->netns : "");
+	/* a full disk must not leave a file that restores half a policy */
+	if (policy_print(stdout, &p.pw, "set ") || fflush(stdout)) {
+		tpktctl_err("save: cannot write the output: %s",
+			    strerror(errno));
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	return TPKTCTL_EXIT_OK;
 }
