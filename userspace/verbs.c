@@ -149,10 +149,13 @@ static int no_args(const char *verb, const char *usage, int argc, char **argv)
 	return 0;
 }
 
-static void print_json(json_object *obj)
+/* One document: on one line, as ip -j prints it, or indented with -p. */
+static void print_json(const struct tpktctl_opts *o, json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= o->pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN;
+	puts(json_object_to_json_string_ext(obj, flags));
 	json_object_put(obj);
 }
 
@@ -264,7 +267,7 @@ int verb_show(const struct tpktctl_opts *o, int argc, char **argv)
 
 		json_object_object_add(obj, "policy", policy_json(&p));
 		json_object_object_add(obj, "stats", stats_json(&s));
-		print_json(obj);
+		print_json(o, obj);
 		return TPKTCTL_EXIT_OK;
 	}
 	/* the policy in set's words, so that it can be given back to set */
@@ -548,7 +551,7 @@ int verb_stats(const struct tpktctl_opts *o, int argc, char **argv)
 	if (fmt == STATS_PROMETHEUS)
 		return stats_prometheus(o, &p, &s);
 	if (fmt == STATS_JSON) {
-		print_json(stats_json(&s));
+		print_json(o, stats_json(&s));
 		return TPKTCTL_EXIT_OK;
 	}
 	if (reset)
@@ -720,7 +723,7 @@ int verb_flows(const struct tpktctl_opts *o, int argc, char **argv)
 	}
 	tnl_close(&t);
 	if (o->json)
-		print_json(fc.arr);
+		print_json(o, fc.arr);
 	return TPKTCTL_EXIT_OK;
 }
 
@@ -771,9 +774,8 @@ static int print_event(struct nlattr **top, void *arg)
 		json_object_object_add(e, "tpkt_offset", json_object_new_int64(toff));
 		json_object_object_add(e, "value", json_object_new_int64(value));
 		json_object_object_add(e, "orig", json_object_new_string(orig));
-		puts(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(e);
+		/* one event a line, unless -p asks for them indented */
+		print_json(o, e);
 	} else {
 		printf("%s %s %s > %s %s offset %u tpkt %u value 0x%x orig %s\n",
 		       name_or(TPKT_NAMES_CHECK, check),

@@ -10,6 +10,7 @@
 
 struct tpktctl_opts {
 	bool json;
+	bool pretty;		/* -p: JSON indented, one field a line */
 	const char *netns;
 };
 

@@ -8,6 +8,7 @@
 #include "names.h"
 #include "policy_print.h"
 #include "policy_words.h"
+#include "util.h"
 
 /* xorshift32: the same policies on every run, so a failure can be rerun */
 static u32 rng_state;
@@ -239,6 +240,116 @@ static void test_old_units(void **state)
 	}
 }
 
+/* Parse the NULL-terminated words; returns pw_parse's result, stderr in *err. */
+static int parse(struct policy_words *pw, char **err, ...)
+{
+	char *argv[32], *out;
+	struct capture c;
+	int argc = 0, rc;
+	va_list ap;
+
+	va_start(ap, err);
+	while ((argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	pw_init(pw);
+	capture_begin(&c);
+	rc = pw_parse(pw, argc, argv);
+	capture_end(&c, &out, err);
+	free(out);
+	return rc;
+}
+
+/* set takes unique prefixes of the words and of the named values. */
+static void test_prefixes(void **state)
+{
+	struct policy_words pw;
+	char *err;
+
+	assert_int_equal(parse(&pw, &err, "mo", "norm", "pi", "l", "o", "h",
+			       "fu", "fail-c", "ho", "f,i", "ti", "5", "e", "0",
+			       "c", "tpkt-r", "f", "ma", "9", "po", "1",
+			       NULL), 0);
+	free(err);
+	assert_int_equal(pw.mode, NF_TPKT_MODE_NORMALIZE);
+	assert_int_equal(pw.pickup, NF_TPKT_PICKUP_LOOSE);
+	assert_int_equal(pw.ooo, NF_TPKT_OOO_HOLD);
+	assert_int_equal(pw.full, NF_TPKT_FULL_FAIL_CLOSED);
+	assert_int_equal(pw.hooks, NF_TPKT_HOOK_FORWARD |
+				   NF_TPKT_HOOK_INPUT);
+	assert_int_equal(pw.timeout, 5);
+	assert_int_equal(pw.given & PW_EVENT_RATE, PW_EVENT_RATE);
+	assert_int_equal(pw.action[NF_TPKT_CHECK_RESERVED],
+			 NF_TPKT_ACT_FIX);
+	assert_int_equal(pw.max_flows, 9);
+	assert_int_equal(pw.n_ports, 1);
+
+	assert_int_equal(parse(&pw, &err, "m", "off", NULL), PW_ERR_USAGE);
+	assert_string_equal(err, "tpktctl: ambiguous word \"m\": mode or "
+			    "max-flows\n");
+	free(err);
+	assert_int_equal(parse(&pw, &err, "full", "f", NULL), PW_ERR_USAGE);
+	assert_string_equal(err, "tpktctl: ambiguous value \"f\" for full: "
+			    "fail-open or fail-closed\n");
+	free(err);
+	assert_int_equal(parse(&pw, &err, "check", "cotp-class", "count",
+			       NULL), PW_ERR_USAGE);
+	assert_string_equal(err, "tpktctl: ambiguous value \"cotp-class\" "
+			    "for check: cotp-class-tpdu or cotp-class-option\n");
+	free(err);
+	/* the same check twice under two spellings is still twice */
+	assert_int_equal(parse(&pw, &err, "check", "desync", "count", "check",
+			       "des", "drop", NULL), PW_ERR_USAGE);
+	assert_string_equal(err, "tpktctl: duplicate word \"check desync\": "
+			    "each check may be given once\n");
+	free(err);
+	/* numbers and ports have no prefixes; longer than a name is no name */
+	assert_int_equal(parse(&pw, &err, "mode", "normalizer", NULL),
+			 PW_ERR_USAGE);
+	free(err);
+	assert_int_equal(parse(&pw, &err, "modes", "off", NULL), PW_ERR_USAGE);
+	free(err);
+	assert_int_equal(parse(&pw, &err, "mode", "", NULL), PW_ERR_USAGE);
+	free(err);
+}
+
+/* inspect's words sit among file names: there, only whole words count. */
+static void test_no_prefixes_for_inspect(void **state)
+{
+	char *argv[] = { "mo", "normalize" }, *full[] = { "mode", "norm" };
+	struct policy_words pw;
+	struct capture c;
+	char *out, *err;
+
+	pw_init(&pw);
+	assert_int_equal(pw_parse_word(&pw, 2, argv), 0);
+	capture_begin(&c);
+	assert_int_equal(pw_parse_word(&pw, 2, full), PW_ERR_USAGE);
+	capture_end(&c, &out, &err);
+	assert_non_null(strstr(err, "bad value \"norm\" for mode"));
+	free(out);
+	free(err);
+}
+
+static void test_word_lookup(void **state)
+{
+	const char *const n[] = { "show", "set", "stats", "save", "s" };
+	char buf[64];
+
+	assert_int_equal(word_lookup("show", n, 4), 0);
+	assert_int_equal(word_lookup("sh", n, 4), 0);
+	assert_int_equal(word_lookup("sa", n, 4), 3);
+	assert_int_equal(word_lookup("s", n, 4), -2);
+	assert_int_equal(word_lookup("s", n, 5), 4);	/* exact wins */
+	assert_int_equal(word_lookup("showx", n, 4), -1);
+	assert_int_equal(word_lookup("", n, 4), -1);
+	assert_int_equal(word_lookup(NULL, n, 4), -1);
+	assert_string_equal(word_candidates("s", n, 4, buf, sizeof(buf)),
+			    "show, set, stats or save");
+	assert_string_equal(word_candidates("st", n, 4, buf, sizeof(buf)),
+			    "stats");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +357,9 @@ int main(void)
 		cmocka_unit_test(test_show_text),
 		cmocka_unit_test(test_only_given),
 		cmocka_unit_test(test_old_units),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_no_prefixes_for_inspect),
+		cmocka_unit_test(test_word_lookup),
 	};
 
 	return cmocka_run_group_tests_name("policy_print", tests, NULL, NULL);
