@@ -26,7 +26,8 @@
 
 const char verb_show_usage[] = "show";
 const char verb_set_usage[] = "set POLICY-WORDS...";
-const char verb_stats_usage[] = "stats [reset] [-o text|json|prometheus]";
+const char verb_stats_usage[] =
+	"stats [reset] [-a|--all] [-o text|json|prometheus]";
 const char verb_flows_usage[] = "flows [flush]";
 const char verb_monitor_usage[] = "monitor";
 const char verb_batch_usage[] = "batch [-c|--check] FILE";
@@ -452,9 +453,9 @@ static int stats_request(struct tnl *t, bool reset, struct stats_reply *s)
 
 enum stats_format { STATS_TEXT, STATS_JSON, STATS_PROMETHEUS };
 
-/* "reset" and "-o FORMAT" (or "--output FORMAT"), in any order. */
+/* "reset", "-a" and "-o FORMAT" (or "--output FORMAT"), in any order. */
 static int stats_args(const struct tpktctl_opts *o, int argc, char **argv,
-		      bool *reset, enum stats_format *fmt)
+		      bool *reset, bool *all, enum stats_format *fmt)
 {
 	static const char *const formats[] = { "text", "json", "prometheus" };
 	bool fmt_given = false;
@@ -467,6 +468,10 @@ static int stats_args(const struct tpktctl_opts *o, int argc, char **argv,
 
 		if (!strcmp(a, "reset") && !*reset) {
 			*reset = true;
+			continue;
+		}
+		if ((!strcmp(a, "-a") || !strcmp(a, "--all")) && !*all) {
+			*all = true;
 			continue;
 		}
 		if ((strcmp(a, "-o") && strcmp(a, "--output")) || fmt_given) {
@@ -522,16 +527,61 @@ static int stats_prometheus(const struct tpktctl_opts *o,
 	return TPKTCTL_EXIT_OK;
 }
 
+struct stats_row {
+	char name[48];
+	u64 value;
+};
+
+/*
+ * One counter a line, the name padded and the value right aligned; only
+ * those that are not 0 unless @all, so that what happened stands out.
+ */
+static void stats_text(const struct stats_reply *s, bool all)
+{
+	struct stats_row rows[__NF_TPKT_CTR_MAX + 1 + __NF_TPKT_TPDU_MAX +
+			      __NF_TPKT_CHECK_MAX];
+	unsigned int i, n = 0;
+	int wname = 0, wval = 0;
+
+#define ROW(v, ...)							\
+	do {								\
+		if ((v) || all) {					\
+			snprintf(rows[n].name, sizeof(rows[n].name),	\
+				 __VA_ARGS__);				\
+			rows[n++].value = (v);				\
+		}							\
+	} while (0)
+	for (i = 0; i < __NF_TPKT_CTR_MAX; i++)
+		ROW(s->c.ctr[i], "%s", tpkt_name(TPKT_NAMES_COUNTER, i));
+	ROW(s->flows_active, "flows_active");
+	for (i = 0; i < __NF_TPKT_TPDU_MAX; i++)
+		ROW(s->c.tpdu[i], "tpdu %s", tpkt_name(TPKT_NAMES_TPDU, i));
+	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
+		ROW(s->c.anomaly[i], "anomaly %s",
+		    tpkt_name(TPKT_NAMES_CHECK, i));
+#undef ROW
+	for (i = 0; i < n; i++) {
+		char num[24];
+		int w = snprintf(num, sizeof(num), "%" PRIu64, rows[i].value);
+		int l = strlen(rows[i].name);
+
+		wval = w > wval ? w : wval;
+		wname = l > wname ? l : wname;
+	}
+	for (i = 0; i < n; i++)
+		printf("%-*s  %*" PRIu64 "\n", wname, rows[i].name, wval,
+		       rows[i].value);
+}
+
 int verb_stats(const struct tpktctl_opts *o, int argc, char **argv)
 {
 	struct policy_reply p = {};
 	struct stats_reply s = {};
 	enum stats_format fmt;
-	bool reset = false;
+	bool reset = false, all = false;
 	struct tnl t;
-	unsigned int i;
 
-	if (stats_args(o, argc, argv, &reset, &fmt))
+	if (stats_args(o, argc, argv, &reset, &all, &fmt))
 		return TPKTCTL_EXIT_USAGE;
 	if (open_nl(o, &t))
 		return TPKTCTL_EXIT_RUNTIME;
@@ -556,16 +606,7 @@ int verb_stats(const struct tpktctl_opts *o, int argc, char **argv)
 	}
 	if (reset)
 		printf("counters reset; values before the reset:\n");
-	for (i = 0; i < __NF_TPKT_CTR_MAX; i++)
-		printf("%-20s %" PRIu64 "\n", tpkt_name(TPKT_NAMES_COUNTER, i),
-		       s.c.ctr[i]);
-	printf("%-20s %u\n", "flows_active", s.flows_active);
-	for (i = 0; i < __NF_TPKT_TPDU_MAX; i++)
-		printf("tpdu %-15s %" PRIu64 "\n", tpkt_name(TPKT_NAMES_TPDU, i),
-		       s.c.tpdu[i]);
-	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
-		printf("anomaly %-12s %" PRIu64 "\n",
-		       tpkt_name(TPKT_NAMES_CHECK, i), s.c.anomaly[i]);
+	stats_text(&s, all);
 	return TPKTCTL_EXIT_OK;
 }
 
@@ -634,10 +675,11 @@ static int print_flow(struct nlattr **top, void *arg)
 		u32 max = tb[NF_TPKT_A_FLOW_MAX_TPDU] ?
 			  nla_get_u32(tb[NF_TPKT_A_FLOW_MAX_TPDU]) : 0;
 
+		/* "class" is an anomaly class in events; unknown is null */
 		if (jf) {
-			json_object_object_add(jf, "class", cls == 255 ? NULL :
-					       json_object_new_int(cls));
-			json_object_object_add(jf, "max_tpdu",
+			json_object_object_add(jf, "cotp_class", cls == 255 ?
+					       NULL : json_object_new_int(cls));
+			json_object_object_add(jf, "max_tpdu", !max ? NULL :
 					       json_object_new_int64(max));
 		} else if (cls != 255) {
 			printf(" class %u max-tpdu %u", cls, max);
@@ -740,6 +782,8 @@ static int print_event(struct nlattr **top, void *arg)
 	const struct tpktctl_opts *o = arg;
 	struct nlattr *tb[NF_TPKT_A_EVENT_MAX + 1];
 	char src[64], dst[64], orig[16] = "";
+	char off_s[12] = "-", toff_s[12] = "-";
+	bool has_off, has_toff;
 	u8 check, action, tpdu;
 	u32 off, toff, value;
 	int i;
@@ -755,6 +799,14 @@ static int print_event(struct nlattr **top, void *arg)
 	toff = tb[NF_TPKT_A_EVENT_TPKT_OFFSET] ?
 	       nla_get_u32(tb[NF_TPKT_A_EVENT_TPKT_OFFSET]) : 0;
 	value = tb[NF_TPKT_A_EVENT_VALUE] ? nla_get_u32(tb[NF_TPKT_A_EVENT_VALUE]) : 0;
+	/* as inspect: a desync is about no one TPKT */
+	has_off = tb[NF_TPKT_A_EVENT_OFFSET];
+	has_toff = tb[NF_TPKT_A_EVENT_TPKT_OFFSET] &&
+		   check != NF_TPKT_CHECK_DESYNC;
+	if (has_off)
+		snprintf(off_s, sizeof(off_s), "%u", off);
+	if (has_toff)
+		snprintf(toff_s, sizeof(toff_s), "%u", toff);
 	if (tb[NF_TPKT_A_EVENT_ORIG])
 		for (i = 0; i < nla_len(tb[NF_TPKT_A_EVENT_ORIG]) && i < 6; i++)
 			sprintf(orig + 2 * i, "%02x",
@@ -770,18 +822,20 @@ static int print_event(struct nlattr **top, void *arg)
 			json_object_new_string(name_or(TPKT_NAMES_ACTION, action)));
 		json_object_object_add(e, "tpdu", tpdu == TPKT_TPDU_NONE ? NULL :
 			json_object_new_string(name_or(TPKT_NAMES_TPDU, tpdu)));
-		json_object_object_add(e, "offset", json_object_new_int64(off));
-		json_object_object_add(e, "tpkt_offset", json_object_new_int64(toff));
+		json_object_object_add(e, "offset", has_off ?
+				       json_object_new_int64(off) : NULL);
+		json_object_object_add(e, "tpkt_offset", has_toff ?
+				       json_object_new_int64(toff) : NULL);
 		json_object_object_add(e, "value", json_object_new_int64(value));
 		json_object_object_add(e, "orig", json_object_new_string(orig));
 		/* one event a line, unless -p asks for them indented */
 		print_json(o, e);
 	} else {
-		printf("%s %s %s > %s %s offset %u tpkt %u value 0x%x orig %s\n",
+		printf("%s %s %s > %s %s offset %s tpkt %s value 0x%x orig %s\n",
 		       name_or(TPKT_NAMES_CHECK, check),
 		       name_or(TPKT_NAMES_ACTION, action), src, dst,
 		       tpdu == TPKT_TPDU_NONE ? "-" : name_or(TPKT_NAMES_TPDU, tpdu),
-		       off, toff, value, orig[0] ? orig : "-");
+		       off_s, toff_s, value, orig[0] ? orig : "-");
 	}
 	return 0;
 }
