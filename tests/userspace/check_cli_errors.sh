@@ -52,6 +52,7 @@ expect batch-valid-not-loaded 1 'nf_tpkt is not loaded' -- batch "$tmp/good.conf
 printf '# saved\nset mode normalize\nset timeout 600s\nset event-rate 100/s\nset check tpkt-reserved fix\nstats reset\nflows flush\n' >"$tmp/check.conf"
 expect batch-check-good 0 '^$' -- batch -c "$tmp/check.conf"
 expect batch-check-long 0 '^$' -- batch --check "$tmp/check.conf"
+expect batch-check-example-conf 0 '^$' -- batch -c "$(dirname "$0")/../../packaging/nf_tpkt.conf"
 expect batch-check-no-file 2 'batch: expected one file' -- batch -c
 # a bad line: one line of error, FILE:LINE: first, the word's own message
 out=$("$TPKTCTL" batch -c "$tmp/bad.conf" 2>&1)
