@@ -65,12 +65,46 @@ static const char *expect_names(enum tpkt_name_kind kind, char *buf,
 	return buf;
 }
 
+#define PW_AMBIGUOUS	(-2)
+
+/*
+ * The value of @kind named @val; with @abbrev also the only name @val is
+ * a prefix of.  Returns -1 if none, PW_AMBIGUOUS if several.
+ */
+static int lookup(enum tpkt_name_kind kind, const char *val, bool abbrev)
+{
+	const char *names[64];
+	unsigned int i, n = tpkt_name_count(kind);
+
+	if (!abbrev || n > ARRAY_SIZE(names))
+		return tpkt_name_lookup(kind, val);
+	for (i = 0; i < n; i++)
+		names[i] = tpkt_name(kind, i);
+	return word_lookup(val, names, n);
+}
+
+static int ambiguous_value(const char *word, const char *val,
+			   enum tpkt_name_kind kind)
+{
+	const char *names[64];
+	unsigned int i, n = tpkt_name_count(kind);
+	char list[256];
+
+	for (i = 0; i < n && i < ARRAY_SIZE(names); i++)
+		names[i] = tpkt_name(kind, i);
+	tpktctl_err("ambiguous value \"%s\" for %s: %s", val, word,
+		    word_candidates(val, names, i, list, sizeof(list)));
+	return PW_ERR_USAGE;
+}
+
 static int parse_enum(const char *word, enum tpkt_name_kind kind,
-		      const char *val, u8 *out)
+		      const char *val, bool abbrev, u8 *out)
 {
 	char expect[256];
-	int v = tpkt_name_lookup(kind, val);
+	int v = lookup(kind, val, abbrev);
 
+	if (v == PW_AMBIGUOUS)
+		return ambiguous_value(word, val, kind);
 	if (v < 0)
 		return bad_value(word, val, expect_names(kind, expect,
 							  sizeof(expect)));
@@ -78,28 +112,28 @@ static int parse_enum(const char *word, enum tpkt_name_kind kind,
 	return 0;
 }
 
-static int parse_mode(struct policy_words *pw, const char *word,
+static int parse_mode(struct policy_words *pw, const char *word, bool abbrev,
 		      char *const *v)
 {
-	return parse_enum(word, TPKT_NAMES_MODE, v[0], &pw->mode);
+	return parse_enum(word, TPKT_NAMES_MODE, v[0], abbrev, &pw->mode);
 }
 
-static int parse_ooo(struct policy_words *pw, const char *word,
+static int parse_ooo(struct policy_words *pw, const char *word, bool abbrev,
 		     char *const *v)
 {
-	return parse_enum(word, TPKT_NAMES_OOO, v[0], &pw->ooo);
+	return parse_enum(word, TPKT_NAMES_OOO, v[0], abbrev, &pw->ooo);
 }
 
-static int parse_pickup(struct policy_words *pw, const char *word,
+static int parse_pickup(struct policy_words *pw, const char *word, bool abbrev,
 			char *const *v)
 {
-	return parse_enum(word, TPKT_NAMES_PICKUP, v[0], &pw->pickup);
+	return parse_enum(word, TPKT_NAMES_PICKUP, v[0], abbrev, &pw->pickup);
 }
 
-static int parse_full(struct policy_words *pw, const char *word,
+static int parse_full(struct policy_words *pw, const char *word, bool abbrev,
 		      char *const *v)
 {
-	return parse_enum(word, TPKT_NAMES_FULL, v[0], &pw->full);
+	return parse_enum(word, TPKT_NAMES_FULL, v[0], abbrev, &pw->full);
 }
 
 static const char ports_expect[] =
@@ -138,7 +172,7 @@ static int port_item(const char *word, const char *val, const char *item,
 	return 0;
 }
 
-static int parse_ports(struct policy_words *pw, const char *word,
+static int parse_ports(struct policy_words *pw, const char *word, bool abbrev,
 		       char *const *v)
 {
 	struct pw_port_range r[PW_MAX_PORT_RANGES];
@@ -175,7 +209,7 @@ static int parse_ports(struct policy_words *pw, const char *word,
 static const char hooks_expect[] =
 	"expected a comma-separated list of forward, input and output";
 
-static int parse_hooks(struct policy_words *pw, const char *word,
+static int parse_hooks(struct policy_words *pw, const char *word, bool abbrev,
 		       char *const *v)
 {
 	const char *val = v[0], *p = val;
@@ -191,7 +225,9 @@ static int parse_hooks(struct policy_words *pw, const char *word,
 		memcpy(item, p, len);
 		item[len] = '\0';
 		/* the names are those of the NF_TPKT_HOOK_* bit numbers */
-		bit = tpkt_name_lookup(TPKT_NAMES_HOOK, item);
+		bit = lookup(TPKT_NAMES_HOOK, item, abbrev);
+		if (bit == PW_AMBIGUOUS)
+			return ambiguous_value(word, item, TPKT_NAMES_HOOK);
 		if (bit < 0)
 			return bad_value(word, val, hooks_expect);
 		bits |= 1U << bit;
@@ -204,13 +240,25 @@ static int parse_hooks(struct policy_words *pw, const char *word,
 	return 0;
 }
 
-static int parse_u32(const char *word, const char *val, unsigned long min,
-		     unsigned long max, u32 *out)
+/*
+ * @unit ("s", "/s") may follow the number: show printed the timeout and
+ * the event rate that way before it printed set's grammar, and people
+ * type what they have read.
+ */
+static int parse_u32(const char *word, const char *val, const char *unit,
+		     unsigned long min, unsigned long max, u32 *out)
 {
-	char why[64];
+	size_t n = strlen(val), u = unit ? strlen(unit) : 0;
+	char why[64], num[24];
+	const char *digits = val;
 	unsigned long v;
 
-	if (!parse_uint(val, max, &v) || v < min) {
+	if (u && n > u && n - u < sizeof(num) && !strcmp(val + n - u, unit)) {
+		memcpy(num, val, n - u);
+		num[n - u] = '\0';
+		digits = num;
+	}
+	if (!parse_uint(digits, max, &v) || v < min) {
 		snprintf(why, sizeof(why), "expected a number from %lu to %lu",
 			 min, max);
 		return bad_value(word, val, why);
@@ -220,24 +268,26 @@ static int parse_u32(const char *word, const char *val, unsigned long min,
 }
 
 /* The ranges are the module's (uapi); checking them here says it sooner. */
-static int parse_max_flows(struct policy_words *pw, const char *word,
+static int parse_max_flows(struct policy_words *pw, const char *word, bool abbrev,
 			   char *const *v)
 {
-	return parse_u32(word, v[0], 1, NF_TPKT_MAX_FLOWS_LIMIT,
+	return parse_u32(word, v[0], NULL, 1, NF_TPKT_MAX_FLOWS_LIMIT,
 			 &pw->max_flows);
 }
 
-static int parse_timeout(struct policy_words *pw, const char *word,
+static int parse_timeout(struct policy_words *pw, const char *word, bool abbrev,
 			 char *const *v)
 {
-	return parse_u32(word, v[0], 1, NF_TPKT_MAX_TIMEOUT, &pw->timeout);
+	return parse_u32(word, v[0], "s", 1, NF_TPKT_MAX_TIMEOUT,
+			 &pw->timeout);
 }
 
-static int parse_event_rate(struct policy_words *pw, const char *word,
+static int parse_event_rate(struct policy_words *pw, const char *word, bool abbrev,
 			    char *const *v)
 {
 	/* 0 is meaningful: no events at all, counters only */
-	return parse_u32(word, v[0], 0, NF_TPKT_MAX_EVENT_RATE, &pw->event_rate);
+	return parse_u32(word, v[0], "/s", 0, NF_TPKT_MAX_EVENT_RATE,
+			 &pw->event_rate);
 }
 
 /* "fix is only possible for tpkt-reserved and cotp-class-option" */
@@ -261,13 +311,15 @@ static const char *fixable_list(char *buf, size_t len)
 }
 
 /* check NAME ACTION: two values, and the action must suit the check. */
-static int parse_check(struct policy_words *pw, const char *word,
+static int parse_check(struct policy_words *pw, const char *word, bool abbrev,
 		       char *const *v)
 {
 	char expect[512], what[64];
-	int check = check_lookup(v[0]), act;
+	int check = lookup(TPKT_NAMES_CHECK, v[0], abbrev), act;
 	const size_t len = sizeof(expect);
 
+	if (check == PW_AMBIGUOUS)
+		return ambiguous_value(word, v[0], TPKT_NAMES_CHECK);
 	if (check < 0)
 		return bad_value(word, v[0],
 				 expect_names(TPKT_NAMES_CHECK, expect, len));
@@ -275,7 +327,9 @@ static int parse_check(struct policy_words *pw, const char *word,
 	if (!v[1])
 		return missing_value(what, expect_names(TPKT_NAMES_ACTION,
 							expect, len));
-	act = action_lookup(v[1]);
+	act = lookup(TPKT_NAMES_ACTION, v[1], abbrev);
+	if (act == PW_AMBIGUOUS)
+		return ambiguous_value(what, v[1], TPKT_NAMES_ACTION);
 	if (act < 0)
 		return bad_value(what, v[1],
 				 expect_names(TPKT_NAMES_ACTION, expect, len));
@@ -284,7 +338,7 @@ static int parse_check(struct policy_words *pw, const char *word,
 							  sizeof(expect)));
 	if (pw->checks_given & (1U << check)) {
 		tpktctl_err("duplicate word \"check %s\": each check may be "
-			    "given once", v[0]);
+			    "given once", check_name(check));
 		return PW_ERR_USAGE;
 	}
 	pw->checks_given |= 1U << check;
@@ -296,7 +350,7 @@ struct pw_word {
 	const char *name;
 	unsigned int bit;
 	unsigned int nvals;
-	int (*parse)(struct policy_words *pw, const char *word,
+	int (*parse)(struct policy_words *pw, const char *word, bool abbrev,
 		     char *const *vals);
 	/* what a missing value should have been: a text, names or numbers */
 	const char *expect;
@@ -332,20 +386,35 @@ static const char *word_expect(const struct pw_word *w, char *buf,
 	return buf;
 }
 
-int pw_parse_word(struct policy_words *pw, int argc, char *const *argv)
+static int parse_word(struct policy_words *pw, int argc, char *const *argv,
+		      bool abbrev)
 {
+	const char *word_names[ARRAY_SIZE(words)];
 	const struct pw_word *w = NULL;
 	char *vals[2] = { NULL, NULL };
 	char expect[512];
 	unsigned int i;
+	int k;
 
 	if (argc < 1)
 		return 0;
 	for (i = 0; i < ARRAY_SIZE(words); i++)
+		word_names[i] = words[i].name;
+	k = abbrev ? word_lookup(argv[0], word_names, ARRAY_SIZE(word_names)) :
+	    -1;
+	if (k == PW_AMBIGUOUS) {
+		tpktctl_err("ambiguous word \"%s\": %s", argv[0],
+			    word_candidates(argv[0], word_names,
+					    ARRAY_SIZE(word_names), expect,
+					    sizeof(expect)));
+		return PW_ERR_USAGE;
+	}
+	for (i = 0; k < 0 && i < ARRAY_SIZE(words); i++)
 		if (!strcmp(argv[0], words[i].name))
-			w = &words[i];
-	if (!w)
+			k = i;
+	if (k < 0)
 		return 0;
+	w = &words[k];
 	if (argc < 2)
 		return missing_value(w->name, word_expect(w, expect,
 							  sizeof(expect)));
@@ -357,16 +426,22 @@ int pw_parse_word(struct policy_words *pw, int argc, char *const *argv)
 	}
 	for (i = 0; i < w->nvals && (int)i + 1 < argc; i++)
 		vals[i] = argv[i + 1];
-	if (w->parse(pw, w->name, vals))
+	if (w->parse(pw, w->name, abbrev, vals))
 		return PW_ERR_USAGE;
 	pw->given |= w->bit;
 	return 1 + w->nvals;
 }
 
+/* inspect: a word that is not a policy word is a file name, so no prefixes */
+int pw_parse_word(struct policy_words *pw, int argc, char *const *argv)
+{
+	return parse_word(pw, argc, argv, false);
+}
+
 int pw_parse(struct policy_words *pw, int argc, char *const *argv)
 {
 	while (argc > 0) {
-		int n = pw_parse_word(pw, argc, argv);
+		int n = parse_word(pw, argc, argv, true);
 
 		if (n < 0)
 			return PW_ERR_USAGE;

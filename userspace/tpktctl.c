@@ -2,12 +2,13 @@
 /*
  * tpktctl: configure and observe nf_tpkt, iproute2 style:
  *
- *	tpktctl [-j] [-n NETNS] VERB [ARGS...]
- *	tpktctl [-j] [-n NETNS] -b FILE
+ *	tpktctl [-j [-p]] [-n NETNS] VERB [ARGS...]
+ *	tpktctl [-j [-p]] [-n NETNS] -b FILE
  *	tpktctl VERB --help
  *
- * Each verb is one line of the table below; unknown verbs are usage
- * errors that list the known ones.
+ * Each verb is one line of the table below, and may be abbreviated to
+ * any prefix that no other verb has, as ip(8) allows; unknown verbs are
+ * usage errors that list the known ones.
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,8 @@ static const struct verb verbs[] = {
 	  "anomaly events as they happen" },
 	{ "batch", verb_batch, verb_batch_usage, NULL,
 	  "set, stats reset and flows flush lines from a file" },
+	{ "save", verb_save, verb_save_usage, NULL,
+	  "the policy in force as a batch file" },
 	{ "inspect", inspect_main, inspect_usage_line, inspect_usage,
 	  "run capture files through the engine, offline" },
 	{ "help", verb_help, help_usage, NULL, "this text, or a verb's" },
@@ -51,12 +54,13 @@ static void usage(FILE *f)
 {
 	unsigned int i;
 
-	fputs("Usage: tpktctl [-j] [-n NETNS] VERB [ARGS...]\n"
-	      "       tpktctl [-j] [-n NETNS] -b FILE\n"
+	fputs("Usage: tpktctl [-j [-p]] [-n NETNS] VERB [ARGS...]\n"
+	      "       tpktctl [-j [-p]] [-n NETNS] -b FILE\n"
 	      "       tpktctl VERB --help\n"
 	      "       tpktctl --version\n"
 	      "\n"
 	      "  -j, --json         JSON output\n"
+	      "  -p, --pretty       JSON output indented (with -j)\n"
 	      "  -n, --netns NETNS  act in network namespace NETNS "
 	      "(as ip -n)\n"
 	      "  -b, --batch FILE   same as the batch verb\n"
@@ -72,16 +76,30 @@ static void verb_usage(const struct verb *v, FILE *f)
 	if (v->help)
 		v->help(f);
 	else
-		fprintf(f, "Usage: tpktctl [-j] [-n NETNS] %s\n", v->usage);
+		fprintf(f, "Usage: tpktctl [-j [-p]] [-n NETNS] %s\n", v->usage);
 }
 
+static void unknown_verb(const char *name);
+
+/* The verb named @name or by a prefix of one only; NULL (said) if none. */
 static const struct verb *find_verb(const char *name)
 {
+	const char *names[ARRAY_SIZE(verbs)];
+	char list[256];
 	unsigned int i;
+	int k;
 
 	for (i = 0; i < ARRAY_SIZE(verbs); i++)
-		if (!strcmp(verbs[i].name, name))
-			return &verbs[i];
+		names[i] = verbs[i].name;
+	k = word_lookup(name, names, ARRAY_SIZE(names));
+	if (k >= 0)
+		return &verbs[k];
+	if (k == -2)
+		tpktctl_err("ambiguous verb \"%s\": %s", name,
+			    word_candidates(name, names, ARRAY_SIZE(names),
+					    list, sizeof(list)));
+	else
+		unknown_verb(name);
 	return NULL;
 }
 
@@ -108,12 +126,11 @@ static int verb_help(const struct tpktctl_opts *o, int argc, char **argv)
 		return TPKTCTL_EXIT_OK;
 	}
 	v = find_verb(argv[0]);
-	if (!v || argc > 1) {
-		if (v)
-			tpktctl_err("help: unexpected word \"%s\" (usage: "
-				    "tpktctl %s)", argv[1], help_usage);
-		else
-			unknown_verb(argv[0]);
+	if (!v)
+		return TPKTCTL_EXIT_USAGE;
+	if (argc > 1) {
+		tpktctl_err("help: unexpected word \"%s\" (usage: tpktctl %s)",
+			    argv[1], help_usage);
 		return TPKTCTL_EXIT_USAGE;
 	}
 	verb_usage(v, stdout);
@@ -138,6 +155,9 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			o.json = true;
+		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
+			/* as in ip(8): it only shapes what -j prints */
+			o.pretty = true;
 		} else if (netns || !strcmp(a, "-b") ||
 			   !strcmp(a, "--batch")) {
 			if (i + 1 >= argc) {
@@ -158,8 +178,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return TPKTCTL_EXIT_OK;
 		} else {
-			tpktctl_err("unknown option \"%s\": expected -j, -n "
-				    "NETNS, -b FILE, --version or --help", a);
+			tpktctl_err("unknown option \"%s\": expected -j, -p, "
+				    "-n NETNS, -b FILE, --version or --help", a);
 			return TPKTCTL_EXIT_USAGE;
 		}
 	}
@@ -176,10 +196,8 @@ int main(int argc, char **argv)
 		return TPKTCTL_EXIT_USAGE;
 	}
 	v = find_verb(argv[i]);
-	if (!v) {
-		unknown_verb(argv[i]);
+	if (!v)
 		return TPKTCTL_EXIT_USAGE;
-	}
 	/* "VERB --help" for every verb, so that none has to handle it */
 	if (argc - i == 2 && is_help(argv[i + 1])) {
 		verb_usage(v, stdout);

@@ -18,6 +18,7 @@
 #include <tpkt/names.h>
 
 #include "nl.h"
+#include "policy_print.h"
 #include "policy_words.h"
 #include "prometheus.h"
 #include "util.h"
@@ -25,20 +26,19 @@
 
 const char verb_show_usage[] = "show";
 const char verb_set_usage[] = "set POLICY-WORDS...";
-const char verb_stats_usage[] = "stats [reset] [-o text|json|prometheus]";
+const char verb_stats_usage[] =
+	"stats [reset] [-a|--all] [-o text|json|prometheus]";
 const char verb_flows_usage[] = "flows [flush]";
 const char verb_monitor_usage[] = "monitor";
-const char verb_batch_usage[] = "batch FILE";
+const char verb_batch_usage[] = "batch [-c|--check] FILE";
+const char verb_save_usage[] = "save";
 
 /* ---- replies -------------------------------------------------------- */
 
+/* What GET_POLICY said, with given bits for the attributes it held. */
 struct policy_reply {
 	bool ok;
-	u8 mode, full, pickup, ooo;
-	u8 action[__NF_TPKT_CHECK_MAX];
-	u32 hooks, max_flows, timeout, event_rate;
-	unsigned int nranges;
-	struct pw_port_range ranges[NF_TPKT_MAX_PORT_RANGES];
+	struct policy_words pw;
 };
 
 struct stats_reply {
@@ -50,42 +50,52 @@ struct stats_reply {
 static int parse_policy(struct nlattr **tb, void *arg)
 {
 	struct policy_reply *p = arg;
+	struct policy_words *pw = &p->pw;
 	struct nlattr *a;
 	int rem;
 
 	if (!tb[NF_TPKT_A_POLICY_MODE] || !tb[NF_TPKT_A_POLICY_HOOKS])
 		return -EPROTO;
-	p->mode = nla_get_u8(tb[NF_TPKT_A_POLICY_MODE]);
-	p->hooks = nla_get_u32(tb[NF_TPKT_A_POLICY_HOOKS]);
-	if (tb[NF_TPKT_A_POLICY_MAX_FLOWS])
-		p->max_flows = nla_get_u32(tb[NF_TPKT_A_POLICY_MAX_FLOWS]);
-	if (tb[NF_TPKT_A_POLICY_TIMEOUT])
-		p->timeout = nla_get_u32(tb[NF_TPKT_A_POLICY_TIMEOUT]);
-	if (tb[NF_TPKT_A_POLICY_FULL])
-		p->full = nla_get_u8(tb[NF_TPKT_A_POLICY_FULL]);
-	if (tb[NF_TPKT_A_POLICY_PICKUP])
-		p->pickup = nla_get_u8(tb[NF_TPKT_A_POLICY_PICKUP]);
-	if (tb[NF_TPKT_A_POLICY_OOO])
-		p->ooo = nla_get_u8(tb[NF_TPKT_A_POLICY_OOO]);
-	if (tb[NF_TPKT_A_POLICY_EVENT_RATE])
-		p->event_rate = nla_get_u32(tb[NF_TPKT_A_POLICY_EVENT_RATE]);
+	pw_init(pw);
+#define GET(attr, bit, field, get)				\
+	do {							\
+		if (tb[attr]) {					\
+			pw->field = get(tb[attr]);		\
+			pw->given |= (bit);			\
+		}						\
+	} while (0)
+	GET(NF_TPKT_A_POLICY_MODE, PW_MODE, mode, nla_get_u8);
+	GET(NF_TPKT_A_POLICY_HOOKS, PW_HOOKS, hooks, nla_get_u32);
+	GET(NF_TPKT_A_POLICY_MAX_FLOWS, PW_MAX_FLOWS, max_flows, nla_get_u32);
+	GET(NF_TPKT_A_POLICY_TIMEOUT, PW_TIMEOUT, timeout, nla_get_u32);
+	GET(NF_TPKT_A_POLICY_FULL, PW_FULL, full, nla_get_u8);
+	GET(NF_TPKT_A_POLICY_PICKUP, PW_PICKUP, pickup, nla_get_u8);
+	GET(NF_TPKT_A_POLICY_OOO, PW_OOO, ooo, nla_get_u8);
+	GET(NF_TPKT_A_POLICY_EVENT_RATE, PW_EVENT_RATE, event_rate,
+	    nla_get_u32);
+#undef GET
 	if (tb[NF_TPKT_A_POLICY_ACTIONS])
 		nla_for_each_nested(a, tb[NF_TPKT_A_POLICY_ACTIONS], rem) {
 			int i = nla_type(a) - 1;
 
-			if (i >= 0 && i < __NF_TPKT_CHECK_MAX)
-				p->action[i] = nla_get_u8(a);
+			if (i >= 0 && i < __NF_TPKT_CHECK_MAX) {
+				pw->action[i] = nla_get_u8(a);
+				pw->checks_given |= 1U << i;
+				pw->given |= PW_CHECKS;
+			}
 		}
-	if (tb[NF_TPKT_A_POLICY_PORTS])
+	if (tb[NF_TPKT_A_POLICY_PORTS]) {
 		nla_for_each_nested(a, tb[NF_TPKT_A_POLICY_PORTS], rem) {
 			u32 v = nla_get_u32(a);
 
-			if (p->nranges == NF_TPKT_MAX_PORT_RANGES)
+			if (pw->n_ports == PW_MAX_PORT_RANGES)
 				break;
-			p->ranges[p->nranges].lo = v >> 16;
-			p->ranges[p->nranges].hi = v & 0xffff;
-			p->nranges++;
+			pw->ports[pw->n_ports].lo = v >> 16;
+			pw->ports[pw->n_ports].hi = v & 0xffff;
+			pw->n_ports++;
 		}
+		pw->given |= PW_PORTS;
+	}
 	p->ok = true;
 	return 0;
 }
@@ -140,41 +150,14 @@ static int no_args(const char *verb, const char *usage, int argc, char **argv)
 	return 0;
 }
 
-static void print_json(json_object *obj)
+/* One document: on one line, as ip -j prints it, or indented with -p. */
+static void print_json(const struct tpktctl_opts *o, json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= o->pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN;
+	puts(json_object_to_json_string_ext(obj, flags));
 	json_object_put(obj);
-}
-
-static void ports_string(const struct pw_port_range *r, unsigned int n,
-			 char *buf, size_t len)
-{
-	size_t used = 0;
-	unsigned int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < n && used < len; i++) {
-		if (r[i].lo == r[i].hi)
-			used += snprintf(buf + used, len - used, "%s%u",
-					 i ? "," : "", r[i].lo);
-		else
-			used += snprintf(buf + used, len - used, "%s%u-%u",
-					 i ? "," : "", r[i].lo, r[i].hi);
-	}
-}
-
-static void hooks_string(u32 hooks, char *buf, size_t len)
-{
-	size_t used = 0;
-	unsigned int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < tpkt_name_count(TPKT_NAMES_HOOK) && used < len; i++)
-		if (hooks & (1U << i))
-			used += snprintf(buf + used, len - used, "%s%s",
-					 used ? "," : "",
-					 tpkt_name(TPKT_NAMES_HOOK, i));
 }
 
 static const char *name_or(enum tpkt_name_kind k, unsigned int v)
@@ -186,31 +169,33 @@ static const char *name_or(enum tpkt_name_kind k, unsigned int v)
 
 static json_object *policy_json(const struct policy_reply *p)
 {
+	const struct policy_words *pw = &p->pw;
 	json_object *o = json_object_new_object(), *checks;
 	char buf[256];
 	unsigned int i;
 
 	json_object_object_add(o, "mode",
-		json_object_new_string(name_or(TPKT_NAMES_MODE, p->mode)));
-	ports_string(p->ranges, p->nranges, buf, sizeof(buf));
+		json_object_new_string(name_or(TPKT_NAMES_MODE, pw->mode)));
+	policy_ports_string(pw->ports, pw->n_ports, buf, sizeof(buf));
 	json_object_object_add(o, "ports", json_object_new_string(buf));
-	hooks_string(p->hooks, buf, sizeof(buf));
+	policy_hooks_string(pw->hooks, buf, sizeof(buf));
 	json_object_object_add(o, "hooks", json_object_new_string(buf));
-	json_object_object_add(o, "max_flows", json_object_new_int64(p->max_flows));
-	json_object_object_add(o, "timeout", json_object_new_int64(p->timeout));
+	json_object_object_add(o, "max_flows",
+			       json_object_new_int64(pw->max_flows));
+	json_object_object_add(o, "timeout", json_object_new_int64(pw->timeout));
 	json_object_object_add(o, "full",
-		json_object_new_string(name_or(TPKT_NAMES_FULL, p->full)));
+		json_object_new_string(name_or(TPKT_NAMES_FULL, pw->full)));
 	json_object_object_add(o, "pickup",
-		json_object_new_string(name_or(TPKT_NAMES_PICKUP, p->pickup)));
+		json_object_new_string(name_or(TPKT_NAMES_PICKUP, pw->pickup)));
 	json_object_object_add(o, "ooo",
-		json_object_new_string(name_or(TPKT_NAMES_OOO, p->ooo)));
+		json_object_new_string(name_or(TPKT_NAMES_OOO, pw->ooo)));
 	json_object_object_add(o, "event_rate",
-			       json_object_new_int64(p->event_rate));
+			       json_object_new_int64(pw->event_rate));
 	checks = json_object_new_object();
 	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
 		json_object_object_add(checks, tpkt_name(TPKT_NAMES_CHECK, i),
 			json_object_new_string(name_or(TPKT_NAMES_ACTION,
-						       p->action[i])));
+						       pw->action[i])));
 	json_object_object_add(o, "checks", checks);
 	return o;
 }
@@ -240,27 +225,6 @@ static json_object *stats_json(const struct stats_reply *s)
 	json_object_object_add(o, "flows_active",
 			       json_object_new_int64(s->flows_active));
 	return o;
-}
-
-static void print_policy(const struct policy_reply *p)
-{
-	char ports[256], hooks[64];
-	unsigned int i;
-
-	ports_string(p->ranges, p->nranges, ports, sizeof(ports));
-	hooks_string(p->hooks, hooks, sizeof(hooks));
-	printf("mode %s  ports %s  hooks %s\n", name_or(TPKT_NAMES_MODE, p->mode),
-	       ports, hooks);
-	printf("max-flows %u  timeout %us  full %s  pickup %s  ooo %s  "
-	       "event-rate %u/s\n", p->max_flows, p->timeout,
-	       name_or(TPKT_NAMES_FULL, p->full),
-	       name_or(TPKT_NAMES_PICKUP, p->pickup),
-	       name_or(TPKT_NAMES_OOO, p->ooo), p->event_rate);
-	printf("checks:");
-	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
-		printf("%s %s %s", i ? "," : "", tpkt_name(TPKT_NAMES_CHECK, i),
-		       name_or(TPKT_NAMES_ACTION, p->action[i]));
-	printf("\n");
 }
 
 static void print_nonzero(const char *title, enum tpkt_name_kind k,
@@ -304,10 +268,11 @@ int verb_show(const struct tpktctl_opts *o, int argc, char **argv)
 
 		json_object_object_add(obj, "policy", policy_json(&p));
 		json_object_object_add(obj, "stats", stats_json(&s));
-		print_json(obj);
+		print_json(o, obj);
 		return TPKTCTL_EXIT_OK;
 	}
-	print_policy(&p);
+	/* the policy in set's words, so that it can be given back to set */
+	policy_print(stdout, &p.pw, "");
 	printf("flows: %u active, %" PRIu64 " created, %" PRIu64 " expired, %"
 	       PRIu64 " evicted, %" PRIu64 " refused\n", s.flows_active,
 	       c[NF_TPKT_CTR_FLOWS_CREATED], c[NF_TPKT_CTR_FLOWS_EXPIRED],
@@ -488,9 +453,9 @@ static int stats_request(struct tnl *t, bool reset, struct stats_reply *s)
 
 enum stats_format { STATS_TEXT, STATS_JSON, STATS_PROMETHEUS };
 
-/* "reset" and "-o FORMAT" (or "--output FORMAT"), in any order. */
+/* "reset", "-a" and "-o FORMAT" (or "--output FORMAT"), in any order. */
 static int stats_args(const struct tpktctl_opts *o, int argc, char **argv,
-		      bool *reset, enum stats_format *fmt)
+		      bool *reset, bool *all, enum stats_format *fmt)
 {
 	static const char *const formats[] = { "text", "json", "prometheus" };
 	bool fmt_given = false;
@@ -503,6 +468,10 @@ static int stats_args(const struct tpktctl_opts *o, int argc, char **argv,
 
 		if (!strcmp(a, "reset") && !*reset) {
 			*reset = true;
+			continue;
+		}
+		if ((!strcmp(a, "-a") || !strcmp(a, "--all")) && !*all) {
+			*all = true;
 			continue;
 		}
 		if ((strcmp(a, "-o") && strcmp(a, "--output")) || fmt_given) {
@@ -546,8 +515,8 @@ static int stats_prometheus(const struct tpktctl_opts *o,
 			    const struct stats_reply *s)
 {
 	const struct prom_policy pp = {
-		.mode = p->mode, .pickup = p->pickup, .ooo = p->ooo,
-		.full = p->full, .max_flows = p->max_flows,
+		.mode = p->pw.mode, .pickup = p->pw.pickup, .ooo = p->pw.ooo,
+		.full = p->pw.full, .max_flows = p->pw.max_flows,
 	};
 
 	if (prom_write_stats(stdout, &s->c, s->flows_active, &pp, o->netns)) {
@@ -558,16 +527,61 @@ static int stats_prometheus(const struct tpktctl_opts *o,
 	return TPKTCTL_EXIT_OK;
 }
 
+struct stats_row {
+	char name[48];
+	u64 value;
+};
+
+/*
+ * One counter a line, the name padded and the value right aligned; only
+ * those that are not 0 unless @all, so that what happened stands out.
+ */
+static void stats_text(const struct stats_reply *s, bool all)
+{
+	struct stats_row rows[__NF_TPKT_CTR_MAX + 1 + __NF_TPKT_TPDU_MAX +
+			      __NF_TPKT_CHECK_MAX];
+	unsigned int i, n = 0;
+	int wname = 0, wval = 0;
+
+#define ROW(v, ...)							\
+	do {								\
+		if ((v) || all) {					\
+			snprintf(rows[n].name, sizeof(rows[n].name),	\
+				 __VA_ARGS__);				\
+			rows[n++].value = (v);				\
+		}							\
+	} while (0)
+	for (i = 0; i < __NF_TPKT_CTR_MAX; i++)
+		ROW(s->c.ctr[i], "%s", tpkt_name(TPKT_NAMES_COUNTER, i));
+	ROW(s->flows_active, "flows_active");
+	for (i = 0; i < __NF_TPKT_TPDU_MAX; i++)
+		ROW(s->c.tpdu[i], "tpdu %s", tpkt_name(TPKT_NAMES_TPDU, i));
+	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
+		ROW(s->c.anomaly[i], "anomaly %s",
+		    tpkt_name(TPKT_NAMES_CHECK, i));
+#undef ROW
+	for (i = 0; i < n; i++) {
+		char num[24];
+		int w = snprintf(num, sizeof(num), "%" PRIu64, rows[i].value);
+		int l = strlen(rows[i].name);
+
+		wval = w > wval ? w : wval;
+		wname = l > wname ? l : wname;
+	}
+	for (i = 0; i < n; i++)
+		printf("%-*s  %*" PRIu64 "\n", wname, rows[i].name, wval,
+		       rows[i].value);
+}
+
 int verb_stats(const struct tpktctl_opts *o, int argc, char **argv)
 {
 	struct policy_reply p = {};
 	struct stats_reply s = {};
 	enum stats_format fmt;
-	bool reset = false;
+	bool reset = false, all = false;
 	struct tnl t;
-	unsigned int i;
 
-	if (stats_args(o, argc, argv, &reset, &fmt))
+	if (stats_args(o, argc, argv, &reset, &all, &fmt))
 		return TPKTCTL_EXIT_USAGE;
 	if (open_nl(o, &t))
 		return TPKTCTL_EXIT_RUNTIME;
@@ -587,21 +601,12 @@ int verb_stats(const struct tpktctl_opts *o, int argc, char **argv)
 	if (fmt == STATS_PROMETHEUS)
 		return stats_prometheus(o, &p, &s);
 	if (fmt == STATS_JSON) {
-		print_json(stats_json(&s));
+		print_json(o, stats_json(&s));
 		return TPKTCTL_EXIT_OK;
 	}
 	if (reset)
 		printf("counters reset; values before the reset:\n");
-	for (i = 0; i < __NF_TPKT_CTR_MAX; i++)
-		printf("%-20s %" PRIu64 "\n", tpkt_name(TPKT_NAMES_COUNTER, i),
-		       s.c.ctr[i]);
-	printf("%-20s %u\n", "flows_active", s.flows_active);
-	for (i = 0; i < __NF_TPKT_TPDU_MAX; i++)
-		printf("tpdu %-15s %" PRIu64 "\n", tpkt_name(TPKT_NAMES_TPDU, i),
-		       s.c.tpdu[i]);
-	for (i = 0; i < __NF_TPKT_CHECK_MAX; i++)
-		printf("anomaly %-12s %" PRIu64 "\n",
-		       tpkt_name(TPKT_NAMES_CHECK, i), s.c.anomaly[i]);
+	stats_text(&s, all);
 	return TPKTCTL_EXIT_OK;
 }
 
@@ -670,10 +675,11 @@ static int print_flow(struct nlattr **top, void *arg)
 		u32 max = tb[NF_TPKT_A_FLOW_MAX_TPDU] ?
 			  nla_get_u32(tb[NF_TPKT_A_FLOW_MAX_TPDU]) : 0;
 
+		/* "class" is an anomaly class in events; unknown is null */
 		if (jf) {
-			json_object_object_add(jf, "class", cls == 255 ? NULL :
-					       json_object_new_int(cls));
-			json_object_object_add(jf, "max_tpdu",
+			json_object_object_add(jf, "cotp_class", cls == 255 ?
+					       NULL : json_object_new_int(cls));
+			json_object_object_add(jf, "max_tpdu", !max ? NULL :
 					       json_object_new_int64(max));
 		} else if (cls != 255) {
 			printf(" class %u max-tpdu %u", cls, max);
@@ -759,7 +765,7 @@ int verb_flows(const struct tpktctl_opts *o, int argc, char **argv)
 	}
 	tnl_close(&t);
 	if (o->json)
-		print_json(fc.arr);
+		print_json(o, fc.arr);
 	return TPKTCTL_EXIT_OK;
 }
 
@@ -776,6 +782,8 @@ static int print_event(struct nlattr **top, void *arg)
 	const struct tpktctl_opts *o = arg;
 	struct nlattr *tb[NF_TPKT_A_EVENT_MAX + 1];
 	char src[64], dst[64], orig[16] = "";
+	char off_s[12] = "-", toff_s[12] = "-";
+	bool has_off, has_toff;
 	u8 check, action, tpdu;
 	u32 off, toff, value;
 	int i;
@@ -791,6 +799,14 @@ static int print_event(struct nlattr **top, void *arg)
 	toff = tb[NF_TPKT_A_EVENT_TPKT_OFFSET] ?
 	       nla_get_u32(tb[NF_TPKT_A_EVENT_TPKT_OFFSET]) : 0;
 	value = tb[NF_TPKT_A_EVENT_VALUE] ? nla_get_u32(tb[NF_TPKT_A_EVENT_VALUE]) : 0;
+	/* as inspect: a desync is about no one TPKT */
+	has_off = tb[NF_TPKT_A_EVENT_OFFSET];
+	has_toff = tb[NF_TPKT_A_EVENT_TPKT_OFFSET] &&
+		   check != NF_TPKT_CHECK_DESYNC;
+	if (has_off)
+		snprintf(off_s, sizeof(off_s), "%u", off);
+	if (has_toff)
+		snprintf(toff_s, sizeof(toff_s), "%u", toff);
 	if (tb[NF_TPKT_A_EVENT_ORIG])
 		for (i = 0; i < nla_len(tb[NF_TPKT_A_EVENT_ORIG]) && i < 6; i++)
 			sprintf(orig + 2 * i, "%02x",
@@ -806,19 +822,20 @@ static int print_event(struct nlattr **top, void *arg)
 			json_object_new_string(name_or(TPKT_NAMES_ACTION, action)));
 		json_object_object_add(e, "tpdu", tpdu == TPKT_TPDU_NONE ? NULL :
 			json_object_new_string(name_or(TPKT_NAMES_TPDU, tpdu)));
-		json_object_object_add(e, "offset", json_object_new_int64(off));
-		json_object_object_add(e, "tpkt_offset", json_object_new_int64(toff));
+		json_object_object_add(e, "offset", has_off ?
+				       json_object_new_int64(off) : NULL);
+		json_object_object_add(e, "tpkt_offset", has_toff ?
+				       json_object_new_int64(toff) : NULL);
 		json_object_object_add(e, "value", json_object_new_int64(value));
 		json_object_object_add(e, "orig", json_object_new_string(orig));
-		puts(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(e);
+		/* one event a line, unless -p asks for them indented */
+		print_json(o, e);
 	} else {
-		printf("%s %s %s > %s %s offset %u tpkt %u value 0x%x orig %s\n",
+		printf("%s %s %s > %s %s offset %s tpkt %s value 0x%x orig %s\n",
 		       name_or(TPKT_NAMES_CHECK, check),
 		       name_or(TPKT_NAMES_ACTION, action), src, dst,
 		       tpdu == TPKT_TPDU_NONE ? "-" : name_or(TPKT_NAMES_TPDU, tpdu),
-		       off, toff, value, orig[0] ? orig : "-");
+		       off_s, toff_s, value, orig[0] ? orig : "-");
 	}
 	return 0;
 }
@@ -887,23 +904,154 @@ static void merge_words(struct policy_words *dst,
 	dst->checks_given |= src->checks_given;
 }
 
+enum batch_action { A_RESET, A_FLUSH };
+
+#define BATCH_MAX_ACTIONS 256
+
+/* A batch file as read: one combined set, then the actions in order. */
+struct batch {
+	const char *file;
+	struct policy_words pw;
+	struct origin org;
+	bool any_set;
+	int n_actions;
+	enum batch_action actions[BATCH_MAX_ACTIONS];
+};
+
+/* One line's words (at least one); 0 or PW_ERR_USAGE (message printed). */
+static int batch_line(struct batch *b, int lineno, char **words, int nw)
+{
+	struct policy_words one;
+	unsigned int bit;
+
+	if (!strcmp(words[0], "set") && nw > 1) {
+		/* parse alone first, so that the error names this line */
+		pw_init(&one);
+		if (pw_parse(&one, nw - 1, words + 1))
+			return PW_ERR_USAGE;
+		merge_words(&b->pw, &one);
+		for (bit = 0; bit < 16; bit++)
+			if (one.given & (1U << bit))
+				b->org.field_line[bit] = lineno;
+		for (bit = 0; bit < __NF_TPKT_CHECK_MAX; bit++)
+			if (one.checks_given & (1U << bit))
+				b->org.check_line[bit] = lineno;
+		b->any_set = true;
+		return 0;
+	}
+	if (nw == 2 && ((!strcmp(words[0], "stats") &&
+			 !strcmp(words[1], "reset")) ||
+			(!strcmp(words[0], "flows") &&
+			 !strcmp(words[1], "flush")))) {
+		if (b->n_actions == BATCH_MAX_ACTIONS) {
+			tpktctl_err("too many commands: at most %d \"stats "
+				    "reset\" and \"flows flush\" lines",
+				    BATCH_MAX_ACTIONS);
+			return PW_ERR_USAGE;
+		}
+		b->actions[b->n_actions++] = words[0][0] == 's' ? A_RESET :
+					     A_FLUSH;
+		return 0;
+	}
+	tpktctl_err("\"%s\" cannot be batched: expected \"set WORDS...\", "
+		    "\"stats reset\" or \"flows flush\"", words[0]);
+	return PW_ERR_USAGE;
+}
+
+/*
+ * Read and check every line of @f.  Errors are one line each,
+ * "FILE:LINE: what", the policy words' own messages included.  Returns
+ * an exit code.
+ */
+static int batch_read(struct batch *b, FILE *f)
+{
+	char line[4096], where[320];
+	int lineno = 0, rc = TPKTCTL_EXIT_OK;
+
+	pw_init(&b->pw);
+	while (rc == TPKTCTL_EXIT_OK && fgets(line, sizeof(line), f)) {
+		char *words[BATCH_MAX_WORDS], *save, *w;
+		int nw = 0;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%d", b->file, lineno);
+		tpktctl_err_context(where);
+		if (!strchr(line, '\n') && !feof(f)) {
+			tpktctl_err("line too long: at most %zu bytes",
+				    sizeof(line) - 2);
+			rc = TPKTCTL_EXIT_USAGE;
+			break;
+		}
+		if ((w = strchr(line, '#')))
+			*w = '\0';
+		for (w = strtok_r(line, " \t\r\n", &save); w;
+		     w = strtok_r(NULL, " \t\r\n", &save)) {
+			if (nw == BATCH_MAX_WORDS) {
+				tpktctl_err("too many words: at most %d",
+					    BATCH_MAX_WORDS);
+				rc = TPKTCTL_EXIT_USAGE;
+				break;
+			}
+			words[nw++] = w;
+		}
+		if (rc == TPKTCTL_EXIT_OK && nw &&
+		    batch_line(b, lineno, words, nw))
+			rc = TPKTCTL_EXIT_USAGE;
+	}
+	tpktctl_err_context(NULL);
+	if (rc == TPKTCTL_EXIT_OK && ferror(f)) {
+		tpktctl_err("batch: error reading %s", b->file);
+		rc = TPKTCTL_EXIT_RUNTIME;
+	}
+	return rc;
+}
+
+static int batch_apply(const struct tpktctl_opts *o, struct batch *b)
+{
+	int i, rc = TPKTCTL_EXIT_OK;
+	struct tnl t;
+
+	if (!b->any_set && !b->n_actions)
+		return TPKTCTL_EXIT_OK;
+	if (open_nl(o, &t))
+		return TPKTCTL_EXIT_RUNTIME;
+	if (b->any_set && send_set(&t, &b->pw, &b->org, b->file))
+		rc = TPKTCTL_EXIT_RUNTIME;
+	for (i = 0; !rc && i < b->n_actions; i++) {
+		struct stats_reply s = {};
+
+		if (b->actions[i] == A_RESET) {
+			if (stats_request(&t, true, &s))
+				rc = TPKTCTL_EXIT_RUNTIME;
+		} else if (tnl_request(&t, NF_TPKT_CMD_FLUSH_FLOWS, 0, NULL,
+				       NULL, NULL, NULL)) {
+			tnl_perror(&t, "flows flush");
+			rc = TPKTCTL_EXIT_RUNTIME;
+		}
+	}
+	tnl_close(&t);
+	return rc;
+}
+
 /*
  * Every line is checked before anything is sent; all "set" lines become
  * one request, so the policy changes all at once or not at all.  "stats
- * reset" and "flows flush" run after it, in file order.
+ * reset" and "flows flush" run after it, in file order.  With -c nothing
+ * is sent: netlink is not even opened, so a file can be checked where
+ * the module is not loaded, or by a user without CAP_NET_ADMIN.
  */
 int verb_batch(const struct tpktctl_opts *o, int argc, char **argv)
 {
-	struct policy_words pw;
-	struct origin org = {};
-	char line[4096];
-	int lineno = 0, n_actions = 0, rc = TPKTCTL_EXIT_OK;
-	enum { A_RESET, A_FLUSH } actions[256];
-	bool any_set = false;
-	struct tnl t;
+	struct batch *b;
+	bool check = false;
+	int rc;
 	FILE *f;
-	int i;
 
+	if (argc > 0 && (!strcmp(argv[0], "-c") ||
+			 !strcmp(argv[0], "--check"))) {
+		check = true;
+		argc--, argv++;
+	}
 	if (argc != 1) {
 		tpktctl_err("batch: expected one file (usage: tpktctl %s)",
 			    verb_batch_usage);
@@ -914,100 +1062,56 @@ int verb_batch(const struct tpktctl_opts *o, int argc, char **argv)
 		tpktctl_err("batch: cannot read %s: %s", argv[0], strerror(errno));
 		return TPKTCTL_EXIT_RUNTIME;
 	}
-	pw_init(&pw);
-	while (fgets(line, sizeof(line), f)) {
-		char *words[BATCH_MAX_WORDS], *save, *w;
-		struct policy_words one;
-		int nw = 0;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			tpktctl_err("%s:%d: line too long", argv[0], lineno);
-			rc = TPKTCTL_EXIT_USAGE;
-			break;
-		}
-		if ((w = strchr(line, '#')))
-			*w = '\0';
-		for (w = strtok_r(line, " \t\r\n", &save); w;
-		     w = strtok_r(NULL, " \t\r\n", &save)) {
-			if (nw == BATCH_MAX_WORDS) {
-				tpktctl_err("%s:%d: too many words", argv[0],
-					    lineno);
-				rc = TPKTCTL_EXIT_USAGE;
-				goto out;
-			}
-			words[nw++] = w;
-		}
-		if (!nw)
-			continue;
-		if (!strcmp(words[0], "set") && nw > 1) {
-			unsigned int bit;
-
-			/* parse alone first, so the error names this line */
-			pw_init(&one);
-			if (pw_parse(&one, nw - 1, words + 1)) {
-				tpktctl_err("%s:%d: in \"set\"", argv[0], lineno);
-				rc = TPKTCTL_EXIT_USAGE;
-				goto out;
-			}
-			merge_words(&pw, &one);
-			for (bit = 0; bit < 16; bit++)
-				if ((one.given & (1U << bit)))
-					org.field_line[bit] = lineno;
-			for (bit = 0; bit < __NF_TPKT_CHECK_MAX; bit++)
-				if (one.checks_given & (1U << bit))
-					org.check_line[bit] = lineno;
-			any_set = true;
-		} else if (nw == 2 && !strcmp(words[0], "stats") &&
-			   !strcmp(words[1], "reset")) {
-			if (n_actions == 256)
-				goto too_many;
-			actions[n_actions++] = A_RESET;
-		} else if (nw == 2 && !strcmp(words[0], "flows") &&
-			   !strcmp(words[1], "flush")) {
-			if (n_actions == 256)
-				goto too_many;
-			actions[n_actions++] = A_FLUSH;
-		} else {
-			tpktctl_err("%s:%d: \"%s\" cannot be batched: expected "
-				    "\"set WORDS...\", \"stats reset\" or "
-				    "\"flows flush\"", argv[0], lineno, words[0]);
-			rc = TPKTCTL_EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		tpktctl_err("batch: error reading %s", argv[0]);
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		tpktctl_err("out of memory");
 		rc = TPKTCTL_EXIT_RUNTIME;
 		goto out;
 	}
-	if (!any_set && !n_actions)
-		goto out;
-	if (open_nl(o, &t)) {
-		rc = TPKTCTL_EXIT_RUNTIME;
-		goto out;
-	}
-	if (any_set && send_set(&t, &pw, &org, argv[0]))
-		rc = TPKTCTL_EXIT_RUNTIME;
-	for (i = 0; !rc && i < n_actions; i++) {
-		struct stats_reply s = {};
-
-		if (actions[i] == A_RESET) {
-			if (stats_request(&t, true, &s))
-				rc = TPKTCTL_EXIT_RUNTIME;
-		} else if (tnl_request(&t, NF_TPKT_CMD_FLUSH_FLOWS, 0, NULL,
-				       NULL, NULL, NULL)) {
-			tnl_perror(&t, "flows flush");
-			rc = TPKTCTL_EXIT_RUNTIME;
-		}
-	}
-	tnl_close(&t);
-	goto out;
-too_many:
-	tpktctl_err("%s:%d: too many commands", argv[0], lineno);
-	rc = TPKTCTL_EXIT_USAGE;
+	b->file = argv[0];
+	rc = batch_read(b, f);
+	if (rc == TPKTCTL_EXIT_OK && !check)
+		rc = batch_apply(o, b);
+	free(b);
 out:
 	if (f != stdin)
 		fclose(f);
 	return rc;
+}
+
+/* ---- save ----------------------------------------------------------- */
+
+/*
+ * The policy as a batch file: every field the kernel reports, one "set"
+ * line each, so that "tpktctl -b FILE" gives this policy back whatever
+ * the policy in force then.
+ */
+int verb_save(const struct tpktctl_opts *o, int argc, char **argv)
+{
+	struct policy_reply p = {};
+	struct tnl t;
+
+	if (no_args("save", verb_save_usage, argc, argv))
+		return TPKTCTL_EXIT_USAGE;
+	if (open_nl(o, &t))
+		return TPKTCTL_EXIT_RUNTIME;
+	if (tnl_request(&t, NF_TPKT_CMD_GET_POLICY, 0, NULL, NULL,
+			parse_policy, &p) || !p.ok) {
+		tnl_perror(&t, "save");
+		tnl_close(&t);
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	tnl_close(&t);
+	printf("# nf_tpkt policy, saved by tpktctl %s from %s%s\n",
+	       NF_TPKT_VERSION, o->netns ? "network namespace " :
+	       "the network namespace of tpktctl", o->netns ? o->netns : "");
+	printf("# restore with: tpktctl%s%s -b FILE\n", o->netns ? " -n " : "",
+	       o->netns ? o->netns : "");
+	/* a full disk must not leave a file that restores half a policy */
+	if (policy_print(stdout, &p.pw, "set ") || fflush(stdout)) {
+		tpktctl_err("save: cannot write the output: %s",
+			    strerror(errno));
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	return TPKTCTL_EXIT_OK;
 }

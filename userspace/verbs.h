@@ -10,6 +10,7 @@
 
 struct tpktctl_opts {
 	bool json;
+	bool pretty;		/* -p: JSON indented, one field a line */
 	const char *netns;
 };
 
@@ -19,9 +20,11 @@ int verb_stats(const struct tpktctl_opts *o, int argc, char **argv);
 int verb_flows(const struct tpktctl_opts *o, int argc, char **argv);
 int verb_monitor(const struct tpktctl_opts *o, int argc, char **argv);
 int verb_batch(const struct tpktctl_opts *o, int argc, char **argv);
+int verb_save(const struct tpktctl_opts *o, int argc, char **argv);
 
 /* One-line usage of each, for help and errors. */
 extern const char verb_show_usage[], verb_set_usage[], verb_stats_usage[],
-	verb_flows_usage[], verb_monitor_usage[], verb_batch_usage[];
+	verb_flows_usage[], verb_monitor_usage[], verb_batch_usage[],
+	verb_save_usage[];
 
 #endif /* TPKTCTL_VERBS_H */

@@ -48,6 +48,36 @@ printf '# only comments\n\n' >"$tmp/empty.conf"
 expect batch-empty 0 '' -- batch "$tmp/empty.conf"
 printf 'set mode normalize\nstats reset\n' >"$tmp/good.conf"
 expect batch-valid-not-loaded 1 'nf_tpkt is not loaded' -- batch "$tmp/good.conf"
+# batch -c: checked, never applied, no netlink (the module is not loaded here)
+printf '# saved\nset mode normalize\nset timeout 600s\nset event-rate 100/s\nset check tpkt-reserved fix\nstats reset\nflows flush\n' >"$tmp/check.conf"
+expect batch-check-good 0 '^$' -- batch -c "$tmp/check.conf"
+expect batch-check-long 0 '^$' -- batch --check "$tmp/check.conf"
+expect batch-check-example-conf 0 '^$' -- batch -c "$(dirname "$0")/../../packaging/nf_tpkt.conf"
+expect batch-check-no-file 2 'batch: expected one file' -- batch -c
+# a bad line: one line of error, FILE:LINE: first, the word's own message
+out=$("$TPKTCTL" batch -c "$tmp/bad.conf" 2>&1)
+rc=$?
+same batch-check-bad "2 tpktctl: $tmp/bad.conf:3: bad value \"sideways\" for mode: expected off, monitor, normalize or enforce" \
+	"$rc $out"
+[ "$(wc -l <<<"$out")" = 1 ] && ok batch-check-bad-one-line || ko batch-check-bad-one-line "$out"
+printf 'set mode normalize\nset m off\n' >"$tmp/ambiguous.conf"
+expect batch-check-ambiguous 2 "^tpktctl: $tmp/ambiguous.conf:2: ambiguous word \"m\": mode or max-flows\$" -- batch -c "$tmp/ambiguous.conf"
+# prefixes: a unique one is the verb or word (the request reaches netlink)
+expect prefix-verb-ambiguous 2 '^tpktctl: ambiguous verb "s": show, set, stats or save$' -- s
+expect prefix-help-ambiguous 2 '^tpktctl: ambiguous verb "st?": ' -- help s
+expect prefix-verb-show 1 'nf_tpkt is not loaded' -- sh
+expect prefix-verb-save 1 'nf_tpkt is not loaded' -- sa
+expect prefix-words 1 'nf_tpkt is not loaded' -- se mo norm pi l check tpkt-r f
+expect prefix-word-ambiguous 2 '^tpktctl: ambiguous word "p": ports or pickup$' -- set p 102
+expect prefix-value-ambiguous 2 '^tpktctl: ambiguous value "f" for full: fail-open or fail-closed$' -- set full f
+expect prefix-longer-than-name 2 'unknown verb "shows"' -- shows
+expect set-old-units 1 'nf_tpkt is not loaded' -- set timeout 600s event-rate 100/s
+# -p is an option of its own, that -j output takes
+expect pretty 1 'nf_tpkt is not loaded' -- -j -p show
+expect pretty-long 1 'nf_tpkt is not loaded' -- --pretty -j stats
+expect save-not-loaded 1 'nf_tpkt is not loaded' -- save
+expect save-extra 2 'save: unexpected word "now"' -- save now
+expect stats-all-twice 2 'stats: unexpected word "--all"' -- stats -a --all
 expect help-set 0 'set' -- set --help
 expect version 0 "^tpktctl $(cat "$(dirname "$0")/../../VERSION")\$" -- --version
 

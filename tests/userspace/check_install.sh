@@ -187,10 +187,10 @@ accepted() {
 
 verbs=$("$TPKTCTL" help | sed -n '/^Verbs:/,/^$/s/^  \([a-z-]*\) .*/\1/p' | LC_ALL=C sort)
 same completion-verbs "$verbs" "$(comp '')"
-check completion-verbs-known bash -c 'for v in show set stats flows monitor batch inspect help; do
+check completion-verbs-known bash -c 'for v in show set stats flows monitor batch save inspect help; do
 	grep -qx $v <<<"$1" || exit 1; done' x "$(comp '')"
 same completion-verbs-after-options "$verbs" "$(comp -j -n ns1 '')"
-same completion-options "$(printf '%s\n' -V -b -h -j -n --batch --help --json --netns --version | LC_ALL=C sort)" \
+same completion-options "$(printf '%s\n' -V -b -h -j -n -p --batch --help --json --netns --pretty --version | LC_ALL=C sort)" \
 	"$(comp -)"
 words=$(accepted set frobnicate)
 same completion-policy-words "$words" "$(comp set '')"
@@ -214,6 +214,9 @@ for c in $checks; do
 done
 check completion-check-actions [ $act_ok -eq 0 ] && [ "$(wc -l <<<"$fixable")" -ge 1 ]
 same completion-stats reset "$(comp stats '')"
+same completion-stats-options "$(printf '%s\n' --all --output -a -o)" "$(comp stats -)"
+same completion-stats-options-left "$(printf '%s\n' --output -o)" "$(comp stats -a -)"
+same completion-save "" "$(comp save '')"
 same completion-flows flush "$(comp flows '')"
 same completion-help "$verbs" "$(comp help '')"
 same completion-inspect-skips-fix "$(accepted set mode x)" \
@@ -226,6 +229,9 @@ same completion-inspect-options \
 	"$(comp inspect - | grep -vx -- -- | sort)"
 mkdir -p "$tmp/cwd" && touch "$tmp/cwd/mode-capture.pcap"
 same completion-batch-file mode-capture.pcap "$(cd "$tmp/cwd" && comp -b '')"
+same completion-batch-check "$(printf '%s\n' --check -c)" "$(comp batch -)"
+same completion-batch-check-file mode-capture.pcap "$(cd "$tmp/cwd" && comp batch -c '')"
+same completion-batch-file-verb mode-capture.pcap "$(cd "$tmp/cwd" && comp batch '')"
 same completion-inspect-after-dashes mode-capture.pcap \
 	"$(cd "$tmp/cwd" && comp inspect -- mo)"
 same completion-inspect-words-and-files "$(printf 'mode\nmode-capture.pcap')" \

@@ -61,7 +61,7 @@ expect cli-format-missing 2 'missing value for --output' -- stats --output
 expect cli-json-and-prom 2 '-j and -o prometheus contradict' -- -j stats -o prometheus
 expect cli-two-formats 2 'unexpected word "-o"' -- stats -o json -o text
 expect cli-reset-twice 2 'unexpected word "reset"' -- stats reset -o prometheus reset
-expect cli-usage 0 'stats \[reset\] \[-o text\|json\|prometheus\]' -- stats --help
+expect cli-usage 0 'stats \[reset\] \[-a\|--all\] \[-o text\|json\|prometheus\]' -- stats --help
 # words accepted, then the kernel is needed (this machine has no module)
 expect cli-prom-not-loaded 1 'nf_tpkt is not loaded' -- stats -o prometheus
 expect cli-reset-prom-not-loaded 1 'nf_tpkt is not loaded' -- stats --output prometheus reset
@@ -74,9 +74,10 @@ compw() { comp "$@" | tr '\n' ' '; }
 if [ -f "$COMP" ]; then
 	same completion-formats "json prometheus text " "$(compw stats -o '')"
 	same completion-formats-long "prometheus " "$(compw -n gw stats reset --output pr)"
-	same completion-options "--output -o " "$(compw stats reset -)"
+	same completion-options "--all --output -a -o " "$(compw stats reset -)"
 	same completion-reset-once "" "$(compw stats reset '')"
-	same completion-output-once "" "$(compw stats -o json -)"
+	same completion-output-once "--all -a " "$(compw stats -o json -)"
+	same completion-all-once "" "$(compw stats -a -o json -)"
 	same completion-nothing-left "" "$(compw stats -o json reset '')"
 	# every format offered is one tpktctl takes
 	for f in $(compw stats -o ''); do

@@ -160,7 +160,7 @@ run() {		# run EXPECTED-RC ARGS...: stdout/stderr in $tmp/o, $tmp/e
 run 2
 expect "no verb: usage on stderr" grep -q "^Usage: tpktctl" "$tmp/e"
 run 2 frobnicate
-expect "unknown verb lists the verbs" grep -qx 'tpktctl: unknown verb "frobnicate": expected show, set, stats, flows, monitor, batch, inspect or help' "$tmp/e"
+expect "unknown verb lists the verbs" grep -qx 'tpktctl: unknown verb "frobnicate": expected show, set, stats, flows, monitor, batch, save, inspect or help' "$tmp/e"
 run 2 --frobnicate
 run 0 --version
 expect "--version" grep -q "^tpktctl " "$tmp/o"

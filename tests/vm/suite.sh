@@ -353,7 +353,7 @@ import json, sys
 flows = json.load(open(sys.argv[1]))
 stats = json.load(open(sys.argv[2]))
 assert len(flows) == 1 and flows[0]["dst"] == "10.12.0.2:102", flows
-assert flows[0]["class"] == 0 and flows[0]["max_tpdu"] > 0, flows
+assert flows[0]["cotp_class"] == 0 and flows[0]["max_tpdu"] > 0, flows
 assert all(d["state"] == "tracking" for d in flows[0]["directions"]), flows
 assert sum(stats["anomalies"].values()) == 0, stats["anomalies"]
 t = stats["tpdus"]
@@ -522,7 +522,7 @@ assert len(f) == 1, f
 f = f[0]
 assert f["dst"] == "10.12.0.2:102" and f["src"].startswith("10.11.0.2:"), f
 assert f["directions"][0]["state"] == "tracking" and f["directions"][0]["packets"] > 0, f
-assert f["class"] == 0 and f["max_tpdu"] == 1024, f' || { log "flows -j"; ok=1; }
+assert f["cotp_class"] == 0 and f["max_tpdu"] == 1024, f' || { log "flows -j"; ok=1; }
 	"$TPKTCTL" -n gw flows | grep -q '10.11.0.2:.* > 10.12.0.2:102' || { log "flows text"; ok=1; }
 	wait $cpid
 	CLIENT_RC=$?
@@ -538,7 +538,12 @@ assert s["tpdus"]["CR"] >= 1 and s["tpdus"]["CC"] >= 1 and s["tpdus"]["DT"] >= 2
 		{ log "stats -j"; ok=1; }
 	"$TPKTCTL" -n gw stats reset >/dev/null || ok=1
 	[ "$(stat gw tpkts)" = 0 ] || { log "stats reset"; ok=1; }
-	"$TPKTCTL" -n gw stats | grep -q '^tpkts  *0$' || { log "stats text"; ok=1; }
+	# zeros only with -a, every name padded to one column
+	"$TPKTCTL" -n gw stats -a | grep -q '^tpkts  *0$' || { log "stats -a text"; ok=1; }
+	# right aligned values: every line as long as the others
+	"$TPKTCTL" -n gw stats -a | awk '{ n[length($0)]++ } END { exit length(n) != 1 }' ||
+		{ log "stats -a columns: $("$TPKTCTL" -n gw stats -a)"; ok=1; }
+	"$TPKTCTL" -n gw stats | grep -q '^tpkts ' && { log "stats shows a zero"; ok=1; }
 	# batch: all or nothing, with the failing line
 	printf '# policy\nset mode enforce\nset max-flows 77\nstats reset\n' >"$bf"
 	"$TPKTCTL" -n gw batch "$bf" || { log "batch"; ok=1; }

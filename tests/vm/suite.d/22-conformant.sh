@@ -79,7 +79,7 @@ assert s["tpdus"]["DT"] >= 2 * 37, s["tpdus"]
 if sys.argv[3] == "yes":
     assert c["ooo"] > 0 and c["ooo_held"] > 0, c
 assert len(flows) == 1, flows
-assert flows[0]["class"] == 0 and flows[0]["max_tpdu"] == 8192, flows
+assert flows[0]["cotp_class"] == 0 and flows[0]["max_tpdu"] == 8192, flows
 EOF
 }
 

@@ -102,7 +102,7 @@ t_netlink_userns() {
 	as_user_expect "flows" 1 "tpktctl: flows: $PERM_MSG" "$TPKTCTL" flows || ok=1
 	as_user_expect "monitor" 1 "tpktctl: monitor: $PERM_MSG" \
 		timeout 5 "$TPKTCTL" monitor || ok=1
-	as_user_expect "stats" 0 "tpkts" "$TPKTCTL" stats || ok=1
+	as_user_expect "stats" 0 "tpkts" "$TPKTCTL" stats -a || ok=1
 	as_user_expect "show" 0 "mode " "$TPKTCTL" show || ok=1
 	# a user namespace alone gives nothing in the initial network namespace
 	as_user_expect "set, user ns without its own netns" 1 "tpktctl: set: $PERM_MSG" \

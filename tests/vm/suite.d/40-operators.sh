@@ -241,7 +241,7 @@ assert len(y) == 1 and len(t) == 1, (y, t)
 f, g = y[0]["flow"], t[0]
 assert f["family"] == 2 and f["saddr"] == "0a0b0002" and f["daddr"] == "0a0c0002", f
 assert "10.11.0.2:%d" % f["sport"] == g["src"] and f["dport"] == 102, (f, g)
-assert f["class"] == g["class"] == 0 and f["max-tpdu"] == g["max_tpdu"] == 1024, (f, g)
+assert f["class"] == g["cotp_class"] == 0 and f["max-tpdu"] == g["max_tpdu"] == 1024, (f, g)
 assert len(f["dir"]) == 2 and [d["state"] for d in f["dir"]] == ["tracking"] * 2, f
 assert f["dir"][0]["packets"] > 0 and f["dir"][0]["stream-bytes"] > 0, f
 print("    get-flows: %s" % json.dumps(f)[:200])
