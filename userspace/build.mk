@@ -23,7 +23,7 @@ USERSPACE_HDR   := $(wildcard userspace/*.h) include/tpkt/*.h \
 # What the tests link: everything but main() (and the netlink parts).
 USERSPACE_LIB   := userspace/names.c userspace/policy_words.c \
 		   userspace/pcap_io.c userspace/inspect.c userspace/util.c \
-		   userspace/prometheus.c
+		   userspace/prometheus.c userspace/event.c
 USERSPACE_TESTS := $(patsubst tests/userspace/%.c,%, \
 		     $(wildcard tests/userspace/test_*.c))
 USERSPACE_CHECKS := $(wildcard tests/userspace/check_*.sh)
