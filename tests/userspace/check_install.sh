@@ -215,6 +215,9 @@ done
 check completion-check-actions [ $act_ok -eq 0 ] && [ "$(wc -l <<<"$fixable")" -ge 1 ]
 same completion-stats reset "$(comp stats '')"
 same completion-flows flush "$(comp flows '')"
+same completion-monitor "$(printf '%s\n' --timestamp -t)" "$(comp monitor '')"
+same completion-monitor-once "" "$(comp monitor -t '')"
+same completion-monitor-long --timestamp "$(comp -j monitor --t)"
 same completion-help "$verbs" "$(comp help '')"
 same completion-inspect-skips-fix "$(accepted set mode x)" \
 	"$(comp inspect --fix out.pcap mode '')"
