@@ -29,6 +29,8 @@
 
 struct seg_ctx {
 	struct nf_tpkt_net *tn;
+	/* the hook whose call parses the segment, for its events */
+	const struct nf_hook_state *where;
 	struct nf_tpkt_flow *flow;
 	struct sk_buff *skb;
 	unsigned int thoff;	/* TCP header, from skb->data */
@@ -347,7 +349,7 @@ static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 	spin_unlock_bh(&f->lock);
 
 	for (i = 0; i < c->nev; i++)
-		nf_tpkt_event(tn, key, src, &c->ev[i]);
+		nf_tpkt_event(tn, c->where, key, src, &c->ev[i]);
 	if (c->err && c->verdict == NF_ACCEPT) {
 		/* could not edit: the sender retransmits, then it can */
 		nf_tpkt_count(tn, NF_TPKT_CTR_DROPS);
@@ -358,16 +360,19 @@ static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 
 /*
  * Feed the held segments of @f that the frontier reached, each in turn,
- * and send each on or drop it as the engine says.
+ * and send each on or drop it as the engine says.  They are parsed now, in
+ * the hook call of @state, whose segment filled the gap: their events say
+ * so.
  */
 static void release_held(struct nf_tpkt_net *tn,
 			 const struct nf_tpkt_policy *pol,
+			 const struct nf_hook_state *state,
 			 struct nf_tpkt_flow *f, const struct nf_tpkt_key *key,
 			 u8 src, struct nf_tpkt_held *h)
 {
 	while (h) {
 		struct seg_ctx c = {
-			.tn = tn, .skb = nf_tpkt_held_skb(h),
+			.tn = tn, .where = state, .skb = nf_tpkt_held_skb(h),
 			.thoff = nf_tpkt_held_thoff(h),
 		};
 		struct nf_tpkt_held *next = NULL;
@@ -398,7 +403,9 @@ static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
 			      unsigned int thoff, const struct tcphdr *th,
 			      struct nf_tpkt_key *key, u8 src)
 {
-	struct seg_ctx c = { .tn = tn, .skb = skb, .thoff = thoff };
+	struct seg_ctx c = {
+		.tn = tn, .where = state, .skb = skb, .thoff = thoff,
+	};
 	unsigned int doff = th->doff * 4, len, verdict, retried = 0;
 	struct nf_tpkt_held *ready;
 	struct nf_tpkt_flow *f;
@@ -425,7 +432,7 @@ again:
 		return NF_ACCEPT;
 	}
 	if (unlikely(ready))
-		release_held(tn, pol, f, key, src, ready);
+		release_held(tn, pol, state, f, key, src, ready);
 	return c.verdict;
 }
 

@@ -3,8 +3,10 @@
  * Generic netlink family "nf_tpkt": policy, counters, flows, events.
  * include/uapi/linux/nf_tpkt.h documents every command and attribute.
  */
+#include <linux/netdevice.h>
 #include <linux/netlink.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -547,12 +549,46 @@ static bool event_allowed(struct nf_tpkt_net *tn, u32 rate)
 	return ok;
 }
 
+/* The device an event names: where the segment came in, or goes out. */
+static const struct net_device *event_dev(const struct nf_hook_state *state)
+{
+	switch (state->hook) {
+	case NF_INET_LOCAL_OUT:
+	case NF_INET_POST_ROUTING:
+		return state->out;
+	default:
+		return state->in;
+	}
+}
+
+/*
+ * Where and when.  dev->name is read without the rename lock, as the
+ * packet path must: a rename racing with the event may show either name.
+ */
+static int put_where(struct sk_buff *msg, const struct nf_tpkt_net *tn,
+		     const struct nf_hook_state *state)
+{
+	const struct net_device *dev = event_dev(state);
+
+	if (nla_put_u64_64bit(msg, NF_TPKT_A_EVENT_TIME, ktime_get_real_ns(),
+			      NF_TPKT_A_EVENT_PAD) ||
+	    nla_put_u32(msg, NF_TPKT_A_EVENT_NETNS, tn->net->ns.inum) ||
+	    nla_put_u8(msg, NF_TPKT_A_EVENT_HOOK, state->hook))
+		return -EMSGSIZE;
+	if (dev && (nla_put_u32(msg, NF_TPKT_A_EVENT_IFINDEX, dev->ifindex) ||
+		    nla_put_string(msg, NF_TPKT_A_EVENT_IFNAME, dev->name)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /*
  * Report one anomaly to "events" subscribers.  Called from the packet path
- * under rcu_read_lock, flow unlocked.
+ * under rcu_read_lock, flow unlocked; @state is the hook's that parsed the
+ * segment.
  */
-void nf_tpkt_event(struct nf_tpkt_net *tn, const struct nf_tpkt_key *key,
-		   u8 src, const struct tpkt_anomaly *a)
+void nf_tpkt_event(struct nf_tpkt_net *tn, const struct nf_hook_state *state,
+		   const struct nf_tpkt_key *key, u8 src,
+		   const struct tpkt_anomaly *a)
 {
 	const struct nf_tpkt_policy *pol = rcu_dereference(tn->policy);
 	struct sk_buff *msg;
@@ -582,7 +618,8 @@ void nf_tpkt_event(struct nf_tpkt_net *tn, const struct nf_tpkt_key *key,
 	    nla_put_u32(msg, NF_TPKT_A_EVENT_TPKT_OFFSET, a->tpkt_off) ||
 	    nla_put_u32(msg, NF_TPKT_A_EVENT_VALUE, a->value) ||
 	    (a->orig_len &&
-	     nla_put(msg, NF_TPKT_A_EVENT_ORIG, a->orig_len, a->orig)))
+	     nla_put(msg, NF_TPKT_A_EVENT_ORIG, a->orig_len, a->orig)) ||
+	    put_where(msg, tn, state))
 		goto free;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);

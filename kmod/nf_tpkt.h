@@ -199,8 +199,9 @@ void nf_tpkt_held_expire(struct nf_tpkt_net *tn, struct nf_tpkt_flow *f);
 /* netlink.c */
 int nf_tpkt_genl_init(void);
 void nf_tpkt_genl_exit(void);
-void nf_tpkt_event(struct nf_tpkt_net *tn, const struct nf_tpkt_key *key,
-		   u8 src, const struct tpkt_anomaly *a);
+void nf_tpkt_event(struct nf_tpkt_net *tn, const struct nf_hook_state *state,
+		   const struct nf_tpkt_key *key, u8 src,
+		   const struct tpkt_anomaly *a);
 bool nf_tpkt_event_wanted(struct nf_tpkt_net *tn);
 
 /* counters */

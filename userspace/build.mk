@@ -24,7 +24,7 @@ USERSPACE_HDR   := $(wildcard userspace/*.h) include/tpkt/*.h \
 USERSPACE_LIB   := userspace/names.c userspace/policy_words.c \
 		   userspace/policy_print.c userspace/pcap_io.c \
 		   userspace/defrag.c userspace/inspect.c userspace/util.c \
-		   userspace/prometheus.c
+		   userspace/prometheus.c userspace/event.c
 USERSPACE_TESTS := $(patsubst tests/userspace/%.c,%, \
 		     $(wildcard tests/userspace/test_*.c))
 USERSPACE_CHECKS := $(wildcard tests/userspace/check_*.sh)

@@ -11,12 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <net/if.h>
 
 #include <tpkt/names.h>
 
+#include "event.h"
 #include "nl.h"
 #include "policy_print.h"
 #include "policy_words.h"
@@ -29,7 +32,7 @@ const char verb_set_usage[] = "set POLICY-WORDS...";
 const char verb_stats_usage[] =
 	"stats [reset] [-a|--all] [-o text|json|prometheus]";
 const char verb_flows_usage[] = "flows [flush]";
-const char verb_monitor_usage[] = "monitor";
+const char verb_monitor_usage[] = "monitor [-t|--timestamp]";
 const char verb_batch_usage[] = "batch [-c|--check] FILE";
 const char verb_save_usage[] = "save";
 
@@ -777,76 +780,110 @@ static void on_sigint(int sig)
 	_exit(TPKTCTL_EXIT_OK);
 }
 
-static int print_event(struct nlattr **top, void *arg)
-{
-	const struct tpktctl_opts *o = arg;
-	struct nlattr *tb[NF_TPKT_A_EVENT_MAX + 1];
-	char src[64], dst[64], orig[16] = "";
-	char off_s[12] = "-", toff_s[12] = "-";
-	bool has_off, has_toff;
-	u8 check, action, tpdu;
-	u32 off, toff, value;
-	int i;
+struct monitor_ctx {
+	const struct tpktctl_opts *o;
+	bool json;
+	bool show_time;
+};
 
+static unsigned int attr_u32(struct nlattr **tb, int type, bool *has)
+{
+	*has = tb[type];
+	return *has ? nla_get_u32(tb[type]) : 0;
+}
+
+/* A kernel event as event.h has it; false if it is not one. */
+static bool event_from_nl(struct tpktctl_event *e, struct nlattr **top,
+			  char *dev, size_t dev_len)
+{
+	struct nlattr *tb[NF_TPKT_A_EVENT_MAX + 1], *a;
+	u8 check = 255, tpdu = TPKT_TPDU_NONE;
+	u64 ns;
+
+	memset(e, 0, sizeof(*e));
 	if (!top[NF_TPKT_A_EVENT] ||
 	    nla_parse_nested(tb, NF_TPKT_A_EVENT_MAX, top[NF_TPKT_A_EVENT], NULL))
-		return 0;
-	endpoints(src, dst, sizeof(src), tb, NF_TPKT_A_EVENT_FAMILY);
-	check = tb[NF_TPKT_A_EVENT_CHECK] ? nla_get_u8(tb[NF_TPKT_A_EVENT_CHECK]) : 255;
-	action = tb[NF_TPKT_A_EVENT_ACTION] ? nla_get_u8(tb[NF_TPKT_A_EVENT_ACTION]) : 255;
-	tpdu = tb[NF_TPKT_A_EVENT_TPDU] ? nla_get_u8(tb[NF_TPKT_A_EVENT_TPDU]) : 255;
-	off = tb[NF_TPKT_A_EVENT_OFFSET] ? nla_get_u32(tb[NF_TPKT_A_EVENT_OFFSET]) : 0;
-	toff = tb[NF_TPKT_A_EVENT_TPKT_OFFSET] ?
-	       nla_get_u32(tb[NF_TPKT_A_EVENT_TPKT_OFFSET]) : 0;
-	value = tb[NF_TPKT_A_EVENT_VALUE] ? nla_get_u32(tb[NF_TPKT_A_EVENT_VALUE]) : 0;
-	/* as inspect: a desync is about no one TPKT */
-	has_off = tb[NF_TPKT_A_EVENT_OFFSET];
-	has_toff = tb[NF_TPKT_A_EVENT_TPKT_OFFSET] &&
-		   check != NF_TPKT_CHECK_DESYNC;
-	if (has_off)
-		snprintf(off_s, sizeof(off_s), "%u", off);
-	if (has_toff)
-		snprintf(toff_s, sizeof(toff_s), "%u", toff);
-	if (tb[NF_TPKT_A_EVENT_ORIG])
-		for (i = 0; i < nla_len(tb[NF_TPKT_A_EVENT_ORIG]) && i < 6; i++)
-			sprintf(orig + 2 * i, "%02x",
-				((u8 *)nla_data(tb[NF_TPKT_A_EVENT_ORIG]))[i]);
-	if (o->json) {
-		json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "src", json_object_new_string(src));
-		json_object_object_add(e, "dst", json_object_new_string(dst));
-		json_object_object_add(e, "class",
-			json_object_new_string(name_or(TPKT_NAMES_CHECK, check)));
-		json_object_object_add(e, "action",
-			json_object_new_string(name_or(TPKT_NAMES_ACTION, action)));
-		json_object_object_add(e, "tpdu", tpdu == TPKT_TPDU_NONE ? NULL :
-			json_object_new_string(name_or(TPKT_NAMES_TPDU, tpdu)));
-		json_object_object_add(e, "offset", has_off ?
-				       json_object_new_int64(off) : NULL);
-		json_object_object_add(e, "tpkt_offset", has_toff ?
-				       json_object_new_int64(toff) : NULL);
-		json_object_object_add(e, "value", json_object_new_int64(value));
-		json_object_object_add(e, "orig", json_object_new_string(orig));
-		/* one event a line, unless -p asks for them indented */
-		print_json(o, e);
-	} else {
-		printf("%s %s %s > %s %s offset %s tpkt %s value 0x%x orig %s\n",
-		       name_or(TPKT_NAMES_CHECK, check),
-		       name_or(TPKT_NAMES_ACTION, action), src, dst,
-		       tpdu == TPKT_TPDU_NONE ? "-" : name_or(TPKT_NAMES_TPDU, tpdu),
-		       off_s, toff_s, value, orig[0] ? orig : "-");
+		return false;
+	endpoints(e->src, e->dst, sizeof(e->src), tb, NF_TPKT_A_EVENT_FAMILY);
+	if (tb[NF_TPKT_A_EVENT_CHECK])
+		check = nla_get_u8(tb[NF_TPKT_A_EVENT_CHECK]);
+	e->check = name_or(TPKT_NAMES_CHECK, check);
+	e->action = name_or(TPKT_NAMES_ACTION, tb[NF_TPKT_A_EVENT_ACTION] ?
+			    nla_get_u8(tb[NF_TPKT_A_EVENT_ACTION]) : 255);
+	if (tb[NF_TPKT_A_EVENT_TPDU])
+		tpdu = nla_get_u8(tb[NF_TPKT_A_EVENT_TPDU]);
+	e->tpdu = tpdu == TPKT_TPDU_NONE ? NULL : name_or(TPKT_NAMES_TPDU, tpdu);
+	e->offset = attr_u32(tb, NF_TPKT_A_EVENT_OFFSET, &e->has_offset);
+	e->tpkt_offset = attr_u32(tb, NF_TPKT_A_EVENT_TPKT_OFFSET,
+				  &e->has_tpkt_offset);
+	/* a desynchronised stream has no TPKT to point at, as in inspect */
+	if (check == NF_TPKT_CHECK_DESYNC)
+		e->has_tpkt_offset = false;
+	e->value = attr_u32(tb, NF_TPKT_A_EVENT_VALUE, &e->has_value);
+	a = tb[NF_TPKT_A_EVENT_ORIG];
+	if (a) {
+		e->orig_len = nla_len(a) < (int)sizeof(e->orig) ?
+			      (unsigned int)nla_len(a) : sizeof(e->orig);
+		memcpy(e->orig, nla_data(a), e->orig_len);
 	}
+	/* older modules send no time: then it is when we got it */
+	if (tb[NF_TPKT_A_EVENT_TIME]) {
+		ns = nla_get_u64(tb[NF_TPKT_A_EVENT_TIME]);
+		e->time.tv_sec = ns / 1000000000;
+		e->time.tv_nsec = ns % 1000000000;
+	} else {
+		clock_gettime(CLOCK_REALTIME, &e->time);
+	}
+	e->has_time = true;
+	e->netns = attr_u32(tb, NF_TPKT_A_EVENT_NETNS, &e->has_netns);
+	if (tb[NF_TPKT_A_EVENT_HOOK])
+		e->hook = event_hook_name(nla_get_u8(tb[NF_TPKT_A_EVENT_HOOK]));
+	if (tb[NF_TPKT_A_EVENT_IFNAME]) {
+		snprintf(dev, dev_len, "%.*s", nla_len(tb[NF_TPKT_A_EVENT_IFNAME]),
+			 (const char *)nla_data(tb[NF_TPKT_A_EVENT_IFNAME]));
+		e->dev = dev;
+	}
+	return true;
+}
+
+static int print_event(struct nlattr **top, void *arg)
+{
+	const struct monitor_ctx *m = arg;
+	struct tpktctl_event e;
+	char dev[IF_NAMESIZE + 1];
+	json_object *j;
+
+	if (!event_from_nl(&e, top, dev, sizeof(dev)))
+		return 0;
+	if (!m->json) {
+		event_print_text(stdout, &e, m->show_time);
+		return 0;
+	}
+	/* JSON Lines: one object a line (indented with -p) */
+	j = event_json(&e);
+	if (!j) {
+		tpktctl_err("monitor: out of memory");
+		return 0;
+	}
+	print_json(m->o, j);
 	return 0;
 }
 
 int verb_monitor(const struct tpktctl_opts *o, int argc, char **argv)
 {
+	struct monitor_ctx m = { .o = o, .json = o->json };
 	struct tnl t;
-	int err;
+	int err, i;
 
-	if (no_args("monitor", verb_monitor_usage, argc, argv))
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "--timestamp")) {
+			m.show_time = true;
+			continue;
+		}
+		tpktctl_err("monitor: unexpected word \"%s\" (usage: tpktctl %s)",
+			    argv[i], verb_monitor_usage);
 		return TPKTCTL_EXIT_USAGE;
+	}
 	if (open_nl(o, &t))
 		return TPKTCTL_EXIT_RUNTIME;
 	if (tnl_subscribe_events(&t)) {
@@ -858,7 +895,7 @@ int verb_monitor(const struct tpktctl_opts *o, int argc, char **argv)
 	signal(SIGTERM, on_sigint);
 	/* tell a script waiting for us that events will now be seen */
 	fprintf(stderr, "tpktctl: monitoring nf_tpkt events\n");
-	err = tnl_receive_events(&t, print_event, (void *)o);
+	err = tnl_receive_events(&t, print_event, &m);
 	tnl_close(&t);
 	if (err) {
 		tpktctl_err("monitor: %s", strerror(-err));

@@ -36,6 +36,8 @@ expect stats-extra 2 'stats: unexpected word "now"' -- stats now
 expect flows-extra 2 'flows: unexpected word "all"' -- flows all
 expect show-extra 2 'show: unexpected word' -- show everything
 expect monitor-extra 2 'monitor: unexpected word' -- monitor -x
+expect monitor-extra-after-t 2 'monitor: unexpected word "now" \(usage: tpktctl monitor \[-t\|--timestamp\]\)' -- monitor -t now
+expect not-loaded-monitor-t 1 'nf_tpkt is not loaded' -- monitor --timestamp
 expect unknown-verb 2 'unknown verb "frobnicate"' -- frobnicate
 expect batch-no-file 2 'batch: expected one file' -- batch
 expect batch-missing 1 'cannot read .*/nonexistent' -- batch "$tmp/nonexistent"

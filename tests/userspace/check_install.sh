@@ -218,6 +218,9 @@ same completion-stats-options "$(printf '%s\n' --all --output -a -o)" "$(comp st
 same completion-stats-options-left "$(printf '%s\n' --output -o)" "$(comp stats -a -)"
 same completion-save "" "$(comp save '')"
 same completion-flows flush "$(comp flows '')"
+same completion-monitor "$(printf '%s\n' --timestamp -t)" "$(comp monitor '')"
+same completion-monitor-once "" "$(comp monitor -t '')"
+same completion-monitor-long --timestamp "$(comp -j monitor --t)"
 same completion-help "$verbs" "$(comp help '')"
 same completion-inspect-skips-fix "$(accepted set mode x)" \
 	"$(comp inspect --fix out.pcap mode '')"

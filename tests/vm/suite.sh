@@ -53,29 +53,57 @@ t_field_report_off() {
 }
 
 t_field_report_monitor() {
-	local mon=$OUT/monitor.json pid ok=0
+	local mon=$OUT/monitor.json txt=$OUT/monitor.txt pid tpid ok=0 netns line
+	local before after
+	netns=$(command stat -L -c %i /run/netns/gw)
 	gw_set mode monitor check tpkt-reserved fix || return 1
 	"$TPKTCTL" -n gw stats reset >/dev/null || return 1
 	"$TPKTCTL" -n gw -j monitor >"$mon" 2>"$OUT/monitor.err" &
 	pid=$!
-	for _ in $(seq 50); do grep -q monitoring "$OUT/monitor.err" && break; sleep 0.1; done
+	"$TPKTCTL" -n gw monitor -t >"$txt" 2>"$OUT/monitor-t.err" &
+	tpid=$!
+	for _ in $(seq 50); do
+		grep -q monitoring "$OUT/monitor.err" &&
+			grep -q monitoring "$OUT/monitor-t.err" && break
+		sleep 0.1
+	done
+	before=$(date +%s.%N)
 	exchange "${KB_SERVER[@]}" -- $(kb_client)
+	after=$(date +%s.%N)
 	sleep 0.5
-	kill -INT $pid
+	kill -INT $pid $tpid
 	wait $pid
+	wait $tpid
+	# the same event as a line, with its time first (monitor -t)
+	line=$(grep tpkt-reserved "$txt")
+	log "monitor -t: $line"
+	[[ $line =~ ^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-9:]{8}\.[0-9]{6}Z\ 10\.12\.0\.2:102\ \>\ 10\.11\.0\.2:[0-9]+\ tpkt-reserved\ count\ CC\ offset\ 1\ tpkt-offset\ 0\ value\ 0x11\ orig\ 0311002c27d0\ hook\ forward\ dev\ g1\ netns\ $netns$ ]] ||
+		{ log "monitor -t line: $(cat "$txt")"; ok=1; }
 	[ $CLIENT_RC -eq 3 ] || { show_peers; ok=1; }
 	[ "$(stat gw tpkt-reserved)" = 1 ] || { log "anomalies $(stat gw tpkt-reserved)"; ok=1; }
 	[ "$(stat gw edits)" = 0 ] || { log "edits in monitor mode"; ok=1; }
-	python3 - "$mon" <<'EOF' || ok=1
-import json, sys
+	# where and when: the gateway's namespace, the routed hook, the
+	# server-side port the CC came in on, during the exchange by the
+	# guest's clock (give or take a second)
+	python3 - "$mon" "$netns" "$before" "$after" <<'EOF' || ok=1
+import datetime, json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-cc = [e for e in ev if e["class"] == "tpkt-reserved"]
+cc = [e for e in ev if e["check"] == "tpkt-reserved"]
 assert len(cc) == 1, ev
 e = cc[0]
+assert "class" not in e, e
 assert e["action"] == "count" and e["value"] == 0x11, e
 assert e["orig"] == "0311002c27d0" and e["tpdu"] == "CC", e
 assert e["src"] == "10.12.0.2:102", e
 assert e["offset"] == 1 and e["tpkt_offset"] == 0, e
+assert e["hook"] == "forward" and e["dev"] == "g1", e
+assert e["netns"] == int(sys.argv[2]), (e, sys.argv[2])
+assert "file" not in e and "frame" not in e, e
+t = datetime.datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+t = t.replace(tzinfo=datetime.timezone.utc)
+t = t.timestamp()
+assert float(sys.argv[3]) - 1 <= t <= float(sys.argv[4]) + 1, (e["time"], t, sys.argv[3:])
+print("    event: %s" % json.dumps(e))
 EOF
 	return $ok
 }

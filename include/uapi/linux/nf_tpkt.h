@@ -110,7 +110,17 @@
  *     (NLA_U8, enum nf_tpkt_tpdu, 255 if not yet parsed), OFFSET and
  *     TPKT_OFFSET (NLA_U32, stream offsets of the offending byte and of its
  *     TPKT), VALUE (NLA_U32, the offending value) and ORIG (NLA_BINARY, up
- *     to 6 bytes: TPKT header, LI and code as received).
+ *     to 6 bytes: TPKT header, LI and code as received).  Where and when:
+ *     TIME (NLA_U64, CLOCK_REALTIME in ns when the anomaly was found; its
+ *     padding, where the architecture needs it, is NF_TPKT_A_EVENT_PAD:
+ *     skip it), NETNS (NLA_U32, the network namespace's inode number, as
+ *     lsns lists it and ip netns identify names it), HOOK (NLA_U8, the
+ *     NF_INET_*
+ *     hook number that parsed the segment), and IFINDEX (NLA_U32) and
+ *     IFNAME (NLA_NUL_STRING) of the device the segment came in on, or goes
+ *     out on in the local-out and post-routing hooks; both absent when
+ *     there is none.  A segment held ahead of a gap (ooo hold) is parsed,
+ *     and so reported, in the hook of the segment that filled the gap.
  *     Anomalies whose action is "ignore" are never reported.
  */
 #ifndef _UAPI_LINUX_NF_TPKT_H
@@ -444,6 +454,12 @@ enum nf_tpkt_event_attr {
 	NF_TPKT_A_EVENT_TPKT_OFFSET,
 	NF_TPKT_A_EVENT_VALUE,
 	NF_TPKT_A_EVENT_ORIG,
+	NF_TPKT_A_EVENT_TIME,
+	NF_TPKT_A_EVENT_PAD,
+	NF_TPKT_A_EVENT_NETNS,
+	NF_TPKT_A_EVENT_HOOK,
+	NF_TPKT_A_EVENT_IFINDEX,
+	NF_TPKT_A_EVENT_IFNAME,
 	__NF_TPKT_A_EVENT_MAX
 };
 #define NF_TPKT_A_EVENT_MAX (__NF_TPKT_A_EVENT_MAX - 1)

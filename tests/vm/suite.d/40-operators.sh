@@ -201,8 +201,8 @@ print("    get-stats: %d counters, %d TPDU types, %d checks, as stats -j" %
       (len(y["stats-counters"]), len(y["stats-tpdus"]), len(y["stats-anomalies"])))
 EOF
 	wait $evpid
-	python3 - "$y/events.json" <<'EOF' || { log "events: $(head -c 300 "$y/events.json") $(tail -3 "$y/events.err")"; ok=1; }
-import json, sys
+	python3 - "$y/events.json" "$(command stat -L -c %i /run/netns/gw)" <<'EOF' || { log "events: $(head -c 300 "$y/events.json") $(tail -3 "$y/events.err")"; ok=1; }
+import json, sys, time
 q = json.loads(open(sys.argv[1]).read())
 ev = [m["msg"]["event"] for m in q if m["name"] == "event"]
 cc = [e for e in ev if e["check"] == "tpkt-reserved"]
@@ -212,6 +212,10 @@ assert e["family"] == 2 and e["saddr"] == "0a0c0002" and e["sport"] == 102, e
 assert e["daddr"] == "0a0b0002" and e["action"] == "fix" and e["tpdu"] == 1, e
 assert e["value"] == 0x11 and e["offset"] == 1 and e["tpkt-offset"] == 0, e
 assert e["orig"] == "0311002c27d0", e
+# NF_INET_FORWARD, in on the server side, the gateway's namespace, now
+assert e["hook"] == 2 and e["ifname"] == "g1" and e["ifindex"] > 0, e
+assert e["netns"] == int(sys.argv[2]), (e, sys.argv[2])
+assert abs(e["time"] / 1e9 - time.time()) < 120, e
 print("    event: %s" % json.dumps(e))
 EOF
 
