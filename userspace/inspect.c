@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "inspect.h"
 #include "names.h"
 #include "pcap_io.h"
@@ -799,20 +800,15 @@ static bool handle_packet(struct run *r, int dlt, const struct pcap_pkthdr *h,
 
 /* ---- output ------------------------------------------------------------ */
 
-/* RFC 3339 in UTC, to the microsecond: what every event line starts with. */
+/* A capture time as every report prints it (event.c's format). */
 static void time_str(u64 ns, char *buf, size_t len)
 {
-	time_t s = ns / NSEC_PER_SEC;
-	struct tm tm;
-	size_t n;
+	struct timespec t = {
+		.tv_sec = ns / NSEC_PER_SEC, .tv_nsec = ns % NSEC_PER_SEC,
+	};
+	char b[EVENT_TIME_LEN];
 
-	if (!gmtime_r(&s, &tm)) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06lluZ",
-		 (unsigned long long)(ns % NSEC_PER_SEC) / 1000);
+	snprintf(buf, len, "%s", event_time_str(&t, b));
 }
 
 static void ep_str(const struct flow *f, unsigned int d, char *buf,
@@ -842,15 +838,6 @@ static const char *kind_name(unsigned int kind)
 	if (kind == EV_BLOCKED)
 		return "blocked";
 	return check_name(kind);
-}
-
-static void hex_str(const u8 *b, unsigned int n, char *buf)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		sprintf(buf + 2 * i, "%02x", b[i]);
-	buf[2 * n] = '\0';
 }
 
 /* json-c: add, and remember whether anything failed to allocate. */
@@ -936,61 +923,65 @@ static void jprint(const struct cfg *c, json_object *o, bool *oom)
 	json_object_put(o);
 }
 
-static void event_text(const struct run *r, const struct event *e)
+/* The event as monitor prints it too: one format (event.h). */
+static void event_fill(const struct run *r, const struct event *e,
+		       struct tpktctl_event *v)
 {
-	char src[64], dst[64], t[40], orig[2 * sizeof(e->orig) + 1];
-
-	ep_str(e->flow, e->dir, src, sizeof(src));
-	ep_str(e->flow, !e->dir, dst, sizeof(dst));
-	time_str(r->at.ts, t, sizeof(t));
-	hex_str(e->orig, e->orig_len, orig);
-	printf("%s ", t);
-	if (r->cfg->n_files > 1)
-		printf("%s ", r->at.file);
-	printf("frame %lu: %s > %s %s %s", r->at.frame, src, dst,
-	       kind_name(e->kind), action_name(e->action));
-	if (e->tpdu != TPKT_TPDU_NONE)
-		printf(" %s", tpdu_name(e->tpdu));
-	if (e->off_known)
-		printf(" offset %u", e->off);
-	if (e->kind < __NF_TPKT_CHECK_MAX && e->kind != NF_TPKT_CHECK_DESYNC)
-		printf(" tpkt-offset %u", e->tpkt_off);
-	if (e->orig_len)
-		printf(" orig %s", orig);
-	putchar('\n');
+	memset(v, 0, sizeof(*v));
+	v->file = r->at.file;
+	v->frame = r->at.frame;
+	v->has_time = true;
+	v->time.tv_sec = r->at.ts / NSEC_PER_SEC;
+	v->time.tv_nsec = r->at.ts % NSEC_PER_SEC;
+	ep_str(e->flow, e->dir, v->src, sizeof(v->src));
+	ep_str(e->flow, !e->dir, v->dst, sizeof(v->dst));
+	v->check = kind_name(e->kind);
+	v->action = action_name(e->action);
+	v->tpdu = e->tpdu == TPKT_TPDU_NONE ? NULL : tpdu_name(e->tpdu);
+	v->has_offset = e->off_known;
+	v->offset = e->off;
+	v->has_tpkt_offset = e->kind < __NF_TPKT_CHECK_MAX &&
+			     e->kind != NF_TPKT_CHECK_DESYNC;
+	v->tpkt_offset = e->tpkt_off;
+	v->orig_len = e->orig_len;
+	memcpy(v->orig, e->orig, e->orig_len);
 }
 
-static json_object *event_json(const struct run *r, const struct event *e,
+static void event_text(const struct run *r, const struct event *e)
+{
+	struct tpktctl_event v;
+
+	event_fill(r, e, &v);
+	/* the file is named when there is more than one */
+	if (r->cfg->n_files == 1)
+		v.file = NULL;
+	event_print_text(stdout, &v, true);
+}
+
+/* event.h's object, with the type of the line and the flow it is of. */
+static json_object *event_line(const struct run *r, const struct event *e,
 			       bool *oom)
 {
-	char src[64], dst[64], flow[140], orig[2 * sizeof(e->orig) + 1];
-	bool tpkt = e->kind < __NF_TPKT_CHECK_MAX &&
-		    e->kind != NF_TPKT_CHECK_DESYNC;
-	json_object *o = json_object_new_object();
+	struct tpktctl_event v;
+	json_object *o, *line;
+	char flow[140];
 
-	if (!o) {
+	event_fill(r, e, &v);
+	o = event_json(&v);
+	line = json_object_new_object();
+	if (!o || !line) {
+		json_object_put(o);
+		json_object_put(line);
 		*oom = true;
 		return NULL;
 	}
-	ep_str(e->flow, e->dir, src, sizeof(src));
-	ep_str(e->flow, !e->dir, dst, sizeof(dst));
 	flow_str(e->flow, flow, sizeof(flow));
-	hex_str(e->orig, e->orig_len, orig);
-	jadd(o, "type", jstr("event", oom), oom);
-	jadd(o, "time", jtime(r->at.ts, oom), oom);
-	jadd(o, "file", jstr(r->at.file, oom), oom);
-	jadd(o, "frame", jint(r->at.frame, oom), oom);
-	jadd(o, "flow", jstr(flow, oom), oom);
-	jadd(o, "src", jstr(src, oom), oom);
-	jadd(o, "dst", jstr(dst, oom), oom);
-	jadd(o, "check", jstr(kind_name(e->kind), oom), oom);
-	jadd(o, "action", jstr(action_name(e->action), oom), oom);
-	jadd(o, "tpdu", e->tpdu == TPKT_TPDU_NONE ? NULL :
-	     jstr(tpdu_name(e->tpdu), oom), oom);
-	jadd(o, "offset", e->off_known ? jint(e->off, oom) : NULL, oom);
-	jadd(o, "tpkt_offset", tpkt ? jint(e->tpkt_off, oom) : NULL, oom);
-	jadd(o, "orig", jstr(orig, oom), oom);
-	return o;
+	jadd(line, "type", jstr("event", oom), oom);
+	jadd(line, "flow", jstr(flow, oom), oom);
+	json_object_object_foreach(o, k, val)
+		jadd(line, k, json_object_get(val), oom);
+	json_object_put(o);
+	return line;
 }
 
 /* Printed at once: a pipe's reader sees it before the capture ends. */
@@ -1005,7 +996,7 @@ static void emit_event(struct run *r, const struct event *e)
 		return;
 	}
 	if (r->cfg->json)
-		jprint(r->cfg, event_json(r, e, &r->oom), &r->oom);
+		jprint(r->cfg, event_line(r, e, &r->oom), &r->oom);
 	else
 		event_text(r, e);
 	r->printed = true;
@@ -2160,7 +2151,7 @@ static int inspect_run(struct cfg *c)
 
 int inspect_main(const struct tpktctl_opts *o, int argc, char **argv)
 {
-	struct cfg c = { .json = o->json };
+	struct cfg c = { .json = o->json, .pretty = o->pretty };
 	int ret;
 
 	pw_init(&c.pw);
