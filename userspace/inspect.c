@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "defrag.h"
 #include "event.h"
 #include "inspect.h"
 #include "names.h"
@@ -145,6 +146,7 @@ struct totals {
 	struct tpkt_counts cnt;
 	u64 frames, flows, picked_up, anomalous_flows;
 	u64 segments, truncated, blind, fragments, uncaptured_edits;
+	struct defrag_counters defrag;	/* summed over the captures */
 	u64 other_ports, expired, evicted;
 	u64 events, events_hidden;
 	u64 written, edited, dropped, anom_written;
@@ -171,6 +173,7 @@ struct run {
 	struct flow *lru_tail;
 	struct flow *last_found;	/* flow_find()'s, until retired */
 	struct pcap_out *anom;
+	struct defrag *dfr;	/* NULL: no memory, fragments pass unparsed */
 	bool oom;
 	bool live;		/* input from a pipe: flush as events come */
 
@@ -751,8 +754,50 @@ static bool feed(struct run *r, const struct pkt *p, const u8 *frame,
 }
 
 /* Returns whether the packet goes to the output; *@out is what to write. */
+/*
+ * An IP fragment of a TCP packet is held until its datagram is whole, as
+ * nf_defrag holds it before the module sees it; a whole one is fed to
+ * the engine, and *@dg is set to the datagram, whose original fragments
+ * (edited) are what is written.  Returns whether they are; a fragment that
+ * is held or dropped is not written now.
+ */
+static bool handle_fragment(struct run *r, const struct pcap_pkthdr *h,
+			    const u8 *data, const struct pkt *fp,
+			    const u8 **out, struct defrag_dgram **dg)
+{
+	const struct cfg *c = r->cfg;
+	struct defrag_dgram *g;
+	const struct pkt *p;
+	bool keep;
+	size_t i;
+
+	r->tot->fragments++;
+	if (!r->dfr)
+		return true;
+	switch (defrag_feed(r->dfr, h, data, fp, &g)) {
+	case DEFRAG_DONE:
+		break;
+	case DEFRAG_HELD:
+		return false;
+	default:
+		/* the gateway's defrag drops what it cannot reassemble */
+		return false;
+	}
+	*dg = g;
+	p = &g->p;
+	if (g->kind != PKT_TCP ||
+	    (!port_in_set(c, p->sport) && !port_in_set(c, p->dport)))
+		return true;
+	keep = feed(r, p, g->buf, g->len, out);
+	for (i = 0; keep && i < r->n_edits; i++)
+		defrag_apply_edit(g, p->data_off - p->tcp_off + r->edits[i].off,
+				  r->edits[i].val);
+	return keep;
+}
+
 static bool handle_packet(struct run *r, int dlt, const struct pcap_pkthdr *h,
-			  const u8 *data, const u8 **out)
+			  const u8 *data, const u8 **out,
+			  struct defrag_dgram **dg)
 {
 	const struct cfg *c = r->cfg;
 	unsigned int dir;
@@ -767,9 +812,7 @@ static bool handle_packet(struct run *r, int dlt, const struct pcap_pkthdr *h,
 	case PKT_TCP:
 		break;
 	case PKT_FRAGMENT:
-		/* a fragment's ports may be in another fragment: count all */
-		r->tot->fragments++;
-		return true;
+		return handle_fragment(r, h, data, &p, out, dg);
 	case PKT_TRUNCATED:
 		if (!p.ports_known || (!port_in_set(c, p.sport) &&
 				       !port_in_set(c, p.dport)))
@@ -1277,6 +1320,39 @@ static json_object *policy_json(const struct cfg *c, bool *oom)
 	return o;
 }
 
+/*
+ * Datagrams and fragments that never reached the engine: what the
+ * gateway's defrag would have dropped too.
+ */
+static u64 defrag_lost(const struct defrag_counters *d)
+{
+	return d->overlaps + d->timeouts + d->evicted + d->flushed +
+	       d->truncated + d->too_big + d->malformed + d->over_limit +
+	       d->nomem;
+}
+
+static json_object *defrag_json(const struct defrag_counters *d, bool *oom)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o) {
+		*oom = true;
+		return NULL;
+	}
+	jadd(o, "reassembled", jint(d->reassembled, oom), oom);
+	jadd(o, "duplicates", jint(d->duplicates, oom), oom);
+	jadd(o, "overlaps", jint(d->overlaps, oom), oom);
+	jadd(o, "timeouts", jint(d->timeouts, oom), oom);
+	jadd(o, "evicted", jint(d->evicted, oom), oom);
+	jadd(o, "incomplete", jint(d->flushed, oom), oom);
+	jadd(o, "truncated", jint(d->truncated, oom), oom);
+	jadd(o, "too_big", jint(d->too_big, oom), oom);
+	jadd(o, "malformed", jint(d->malformed, oom), oom);
+	jadd(o, "over_limit", jint(d->over_limit, oom), oom);
+	jadd(o, "nomem", jint(d->nomem, oom), oom);
+	return o;
+}
+
 static u64 anomaly_total(const struct totals *t)
 {
 	return sum(t->cnt.anomaly, ARRAY_SIZE(t->cnt.anomaly));
@@ -1342,7 +1418,10 @@ static void print_summary(const struct cfg *c, struct totals *t)
 	printf("retransmissions: %llu (%llu passed unfixed)\n",
 	       (unsigned long long)ctr[NF_TPKT_CTR_REXMITS],
 	       (unsigned long long)ctr[NF_TPKT_CTR_REXMIT_UNFIXED]);
-	printf("fragments: %llu\n", (unsigned long long)t->fragments);
+	printf("fragments: %llu (%llu datagrams reassembled, %llu not)\n",
+	       (unsigned long long)t->fragments,
+	       (unsigned long long)t->defrag.reassembled,
+	       (unsigned long long)defrag_lost(&t->defrag));
 	printf("truncated: %llu (%llu directions no longer parsed)\n",
 	       (unsigned long long)t->truncated,
 	       (unsigned long long)t->blind);
@@ -1407,6 +1486,7 @@ static void print_summary_json(const struct cfg *c, const struct totals *t,
 	jadd(o, "rexmit_unfixed", jint(ctr[NF_TPKT_CTR_REXMIT_UNFIXED], oom),
 	     oom);
 	jadd(o, "fragments", jint(t->fragments, oom), oom);
+	jadd(o, "defrag", defrag_json(&t->defrag, oom), oom);
 	jadd(o, "truncated", jint(t->truncated, oom), oom);
 	jadd(o, "blind", jint(t->blind, oom), oom);
 	jadd(o, "other_ports", jint(t->other_ports, oom), oom);
@@ -1441,9 +1521,24 @@ static void print_warnings(const struct cfg *c, const struct totals *t)
 			    "be parsed to the end",
 			    (unsigned long long)t->truncated,
 			    (unsigned long long)t->blind);
-	if (t->fragments)
-		tpktctl_err("warning: %llu IP fragments not parsed",
-			    (unsigned long long)t->fragments);
+	if (defrag_lost(&t->defrag)) {
+		const struct defrag_counters *d = &t->defrag;
+
+		tpktctl_err("warning: of %llu IP fragments, %llu datagrams or "
+			    "fragments could not be reassembled (overlapping "
+			    "%llu, timed out %llu, incomplete at the end %llu, "
+			    "not captured whole %llu, other %llu): the "
+			    "gateway drops them too",
+			    (unsigned long long)t->fragments,
+			    (unsigned long long)defrag_lost(d),
+			    (unsigned long long)d->overlaps,
+			    (unsigned long long)d->timeouts,
+			    (unsigned long long)d->flushed,
+			    (unsigned long long)d->truncated,
+			    (unsigned long long)(d->evicted + d->too_big +
+						 d->malformed + d->over_limit +
+						 d->nomem));
+	}
 	if (t->picked_up)
 		tpktctl_err("warning: %llu flows picked up mid-stream: their "
 			    "start is not in the capture",
@@ -1602,6 +1697,47 @@ static int write_frame(struct pcap_out *o, const struct pcap_pkthdr *h,
 	return 0;
 }
 
+/* A reassembled datagram goes out as the fragments it came in. */
+static int write_dgram(const struct cfg *c, struct outputs *out,
+		       struct totals *t, struct defrag_dgram *g, bool keep,
+		       bool offending)
+{
+	int ret = 0;
+	u32 i;
+
+	for (i = 0; !ret && i < g->n_frags; i++) {
+		const struct defrag_frag *f = &g->frags[i];
+
+		if ((keep && write_frame(&out->fix, &f->hdr, f->frame,
+					 &t->written)) ||
+		    (offending && !c->whole_flows &&
+		     write_frame(&out->anom, &f->hdr, f->frame,
+				 &t->anom_written)))
+			ret = -1;
+	}
+	defrag_dgram_free(g);
+	return ret;
+}
+
+/* Incomplete datagrams end with their capture, counted. */
+static void defrag_end(struct run *r)
+{
+	const struct defrag_counters *n;
+	u64 *to = (u64 *)&r->tot->defrag;
+	const u64 *from;
+	size_t i;
+
+	if (!r->dfr)
+		return;
+	defrag_flush(r->dfr);
+	n = defrag_counters(r->dfr);
+	from = (const u64 *)n;
+	for (i = 0; i < sizeof(*n) / sizeof(u64); i++)
+		to[i] += from[i];
+	defrag_free(r->dfr);
+	r->dfr = NULL;
+}
+
 /*
  * Read @n sources as one capture.  Returns 0, or -1 if one could not be
  * read to its end or an output failed; the others are still read, and the
@@ -1612,8 +1748,11 @@ static int run_capture(const struct cfg *c, struct totals *t,
 {
 	struct run r = { .cfg = c, .tot = t, .anom = &out->anom };
 	struct src *volatile cur = NULL;
+	struct defrag_dgram *dg;
 	volatile int ret = 0;
 	int i;
+
+	r.dfr = defrag_new(NULL);
 
 	tpkt_policy_compile(&r.pol, c->mode, c->action, c->ooo, c->pickup);
 	for (i = 0; i < n; i++) {
@@ -1645,15 +1784,18 @@ static int run_capture(const struct cfg *c, struct totals *t,
 		t->any_ts = true;
 		t->frames++;
 		flows_expire(&r, cur->ts);
+		dg = NULL;
 		keep = handle_packet(&r, cur->in.linktype, cur->h, cur->data,
-				     &o);
+				     &o, &dg);
 		if (r.oom || t->oom) {
 			tpktctl_err("%s: frame %lu: out of memory",
 				    cur->in.path, cur->in.frame);
+			defrag_dgram_free(dg);
 			ret = -1;
 			break;
 		}
-		if ((keep && write_frame(&out->fix, cur->h, o, &t->written)) ||
+		if (dg ? write_dgram(c, out, t, dg, keep, r.offending) :
+		    (keep && write_frame(&out->fix, cur->h, o, &t->written)) ||
 		    (r.offending && !c->whole_flows &&
 		     write_frame(&out->anom, cur->h, cur->data,
 				 &t->anom_written))) {
@@ -1667,6 +1809,7 @@ static int run_capture(const struct cfg *c, struct totals *t,
 	}
 	bus_armed = 0;
 	flows_end(&r);
+	defrag_end(&r);
 	if (r.oom) {
 		tpktctl_err("out of memory");
 		ret = -1;

@@ -500,7 +500,11 @@ static void test_retransmission(void **state)
 	assert_checksums(OUT, true);
 }
 
-/* An IPv4 fragment on port 102 is counted and never parsed. */
+/*
+ * A first IPv4 fragment whose others never come is never parsed: the
+ * gateway's defrag would drop it, and so does --fix (reassembly itself is
+ * checked in test_defrag.c, and against tshark in inspect_streams.py).
+ */
 static void test_ipv4_fragment(void **state)
 {
 	struct gen_file f;
@@ -528,11 +532,13 @@ static void test_ipv4_fragment(void **state)
 
 	INSPECT(&r, "--fix", OUT, IN);
 	assert_int_equal(r.rc, 0);
-	assert_non_null(strstr(r.out, "\nfragments: 1\n"));
+	assert_non_null(strstr(r.out, "\nfragments: 1 (0 datagrams "
+			       "reassembled, 1 not)\n"));
 	assert_non_null(strstr(r.out, "\ntpkts: 1\n"));
 	assert_non_null(strstr(r.out, "\nanomalies: none\n"));
+	assert_non_null(strstr(r.out, ": 4 packets, 0 edited, 0 dropped\n"));
+	assert_non_null(strstr(r.err, "incomplete at the end 1"));
 	run_free(&r);
-	assert_int_equal(diff_only(IN, OUT, NULL, 0), 0);
 }
 
 /* Enforce: the offending segment and the rest of its direction go. */
