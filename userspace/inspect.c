@@ -2137,7 +2137,8 @@ static void configure(struct cfg *c)
 static int outputs_open(const struct cfg *c, struct outputs *out,
 			const struct src *first)
 {
-	if (first->in.pcapng)
+	/* said only when there is an output for it to be about */
+	if (first->in.pcapng && (c->fix_path || c->anom_path))
 		tpktctl_err("note: %s is pcapng; output is written as classic "
 			    "pcap", first->in.path);
 	out->linktype = first->in.linktype;
