@@ -886,10 +886,25 @@ static const char *kind_name(unsigned int kind)
 /* json-c: add, and remember whether anything failed to allocate. */
 static void jadd(json_object *o, const char *key, json_object *v, bool *oom)
 {
-	if (!o || (!v && oom && *oom))
+	if (!o || (!v && oom && *oom)) {
+		json_object_put(v);
 		return;
-	if (json_object_object_add(o, key, v))
+	}
+	if (json_object_object_add(o, key, v)) {
+		json_object_put(v);
 		*oom = true;
+	}
+}
+
+/* A new object (@array: array), or NULL with *@oom set. */
+static json_object *jnew(bool array, bool *oom)
+{
+	json_object *o = array ? json_object_new_array() :
+				 json_object_new_object();
+
+	if (!o)
+		*oom = true;
+	return o;
 }
 
 static json_object *jstr(const char *s, bool *oom)
@@ -930,13 +945,11 @@ static json_object *jtime(u64 ns, bool *oom)
 static json_object *jtable(enum tpkt_name_kind kind, const u64 *v,
 			   bool *oom)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = jnew(false, oom);
 	unsigned int i;
 
-	if (!o) {
-		*oom = true;
+	if (!o)
 		return NULL;
-	}
 	for (i = 0; i < tpkt_name_count(kind); i++)
 		jadd(o, tpkt_name(kind, i), jint(v[i], oom), oom);
 	return o;
@@ -1069,13 +1082,11 @@ static u64 sum(const u64 *v, unsigned int n)
 static json_object *dir_json(const struct flow *f, unsigned int d, bool *oom)
 {
 	const struct tpkt_counts *c = &f->d[d].cnt;
-	json_object *o = json_object_new_object();
+	json_object *o = jnew(false, oom);
 	char src[64], dst[64];
 
-	if (!o) {
-		*oom = true;
+	if (!o)
 		return NULL;
-	}
 	ep_str(f, d, src, sizeof(src));
 	ep_str(f, !d, dst, sizeof(dst));
 	jadd(o, "src", jstr(src, oom), oom);
@@ -1092,14 +1103,12 @@ static json_object *dir_json(const struct flow *f, unsigned int d, bool *oom)
 static json_object *flow_json(const struct flow *f, const struct tpkt_counts *c,
 			      bool *oom)
 {
-	json_object *o = json_object_new_object(), *dirs;
+	json_object *o = jnew(false, oom), *dirs;
 	char name[140];
 	unsigned int d;
 
-	if (!o) {
-		*oom = true;
+	if (!o)
 		return NULL;
-	}
 	flow_str(f, name, sizeof(name));
 	jadd(o, "type", jstr("flow", oom), oom);
 	jadd(o, "flow", jstr(name, oom), oom);
@@ -1113,9 +1122,7 @@ static json_object *flow_json(const struct flow *f, const struct tpkt_counts *c,
 				   tpkt_dir_picked_up(&f->tf, 1), oom), oom);
 	jadd(o, "tpkts", jint(c->ctr[NF_TPKT_CTR_TPKTS], oom), oom);
 	jadd(o, "anomalies", jtable(TPKT_NAMES_CHECK, c->anomaly, oom), oom);
-	dirs = json_object_new_array();
-	if (!dirs)
-		*oom = true;
+	dirs = jnew(true, oom);
 	for (d = 0; dirs && d < 2; d++)
 		jappend(dirs, dir_json(f, d, oom), oom);
 	jadd(o, "directions", dirs, oom);
@@ -1295,14 +1302,12 @@ static void print_policy(const struct cfg *c)
 
 static json_object *policy_json(const struct cfg *c, bool *oom)
 {
-	json_object *o = json_object_new_object(), *chk;
+	json_object *o = jnew(false, oom), *chk;
 	char ports[512];
 	unsigned int i;
 
-	if (!o) {
-		*oom = true;
+	if (!o)
 		return NULL;
-	}
 	ports_str(c, ports, sizeof(ports));
 	jadd(o, "mode", jstr(mode_name(c->mode), oom), oom);
 	jadd(o, "ports", jstr(ports, oom), oom);
@@ -1310,9 +1315,7 @@ static json_object *policy_json(const struct cfg *c, bool *oom)
 	jadd(o, "pickup", jstr(pickup_name(c->pickup), oom), oom);
 	jadd(o, "max_flows", jint(c->max_flows, oom), oom);
 	jadd(o, "timeout", jint(c->timeout, oom), oom);
-	chk = json_object_new_object();
-	if (!chk)
-		*oom = true;
+	chk = jnew(false, oom);
 	for (i = 0; chk && i < __NF_TPKT_CHECK_MAX; i++)
 		jadd(chk, check_name(i), jstr(action_name(c->action[i]), oom),
 		     oom);
@@ -1333,12 +1336,10 @@ static u64 defrag_lost(const struct defrag_counters *d)
 
 static json_object *defrag_json(const struct defrag_counters *d, bool *oom)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = jnew(false, oom);
 
-	if (!o) {
-		*oom = true;
+	if (!o)
 		return NULL;
-	}
 	jadd(o, "reassembled", jint(d->reassembled, oom), oom);
 	jadd(o, "duplicates", jint(d->duplicates, oom), oom);
 	jadd(o, "overlaps", jint(d->overlaps, oom), oom);
@@ -1442,21 +1443,17 @@ static void print_summary_json(const struct cfg *c, const struct totals *t,
 			       bool interrupted, bool complete, bool *oom)
 {
 	const u64 *ctr = t->cnt.ctr;
-	json_object *o = json_object_new_object(), *files, *w;
+	json_object *o = jnew(false, oom), *files, *w;
 	int i;
 
-	if (!o) {
-		*oom = true;
+	if (!o)
 		return;
-	}
 	jadd(o, "type", jstr("summary", oom), oom);
 	jadd(o, "verdict", jstr(anomaly_total(t) ? "anomalies" : "clean", oom),
 	     oom);
 	jadd(o, "complete", jbool(complete, oom), oom);
 	jadd(o, "interrupted", jbool(interrupted, oom), oom);
-	files = json_object_new_array();
-	if (!files)
-		*oom = true;
+	files = jnew(true, oom);
 	for (i = 0; files && i < c->n_files; i++)
 		jappend(files, jstr(c->files[i], oom), oom);
 	jadd(o, "files", files, oom);
@@ -1492,9 +1489,7 @@ static void print_summary_json(const struct cfg *c, const struct totals *t,
 	jadd(o, "other_ports", jint(t->other_ports, oom), oom);
 	jadd(o, "counters", jtable(TPKT_NAMES_COUNTER, ctr, oom), oom);
 	if (c->fix_path) {
-		w = json_object_new_object();
-		if (!w)
-			*oom = true;
+		w = jnew(false, oom);
 		jadd(w, "file", jstr(c->fix_path, oom), oom);
 		jadd(w, "written", jint(t->written, oom), oom);
 		jadd(w, "edited", jint(t->edited, oom), oom);
@@ -1502,9 +1497,7 @@ static void print_summary_json(const struct cfg *c, const struct totals *t,
 		jadd(o, "fix", w, oom);
 	}
 	if (c->anom_path) {
-		w = json_object_new_object();
-		if (!w)
-			*oom = true;
+		w = jnew(false, oom);
 		jadd(w, "file", jstr(c->anom_path, oom), oom);
 		jadd(w, "written", jint(t->anom_written, oom), oom);
 		jadd(o, "write_anomalies", w, oom);
