@@ -38,6 +38,7 @@
 #include "inspect.h"
 #include "names.h"
 #include "pcap_io.h"
+#include "policy_print.h"
 #include "policy_words.h"
 #include "util.h"
 
@@ -774,15 +775,9 @@ static bool handle_fragment(struct run *r, const struct pcap_pkthdr *h,
 	r->tot->fragments++;
 	if (!r->dfr)
 		return true;
-	switch (defrag_feed(r->dfr, h, data, fp, &g)) {
-	case DEFRAG_DONE:
-		break;
-	case DEFRAG_HELD:
+	/* held for later, or dropped as the gateway's defrag drops it */
+	if (defrag_feed(r->dfr, h, data, fp, &g) != DEFRAG_DONE)
 		return false;
-	default:
-		/* the gateway's defrag drops what it cannot reassemble */
-		return false;
-	}
 	*dg = g;
 	p = &g->p;
 	if (g->kind != PKT_TCP ||
@@ -1262,23 +1257,11 @@ static void print_rows(const struct cfg *c, struct totals *t)
 
 static void ports_str(const struct cfg *c, char *buf, size_t len)
 {
-	size_t used = 0;
-	unsigned int i;
-
 	if (!(c->pw.given & PW_PORTS)) {
 		snprintf(buf, len, "%u", TPKT_DEFAULT_PORT);
 		return;
 	}
-	buf[0] = '\0';
-	for (i = 0; i < c->pw.n_ports && used < len; i++) {
-		const struct pw_port_range *p = &c->pw.ports[i];
-
-		used += snprintf(buf + used, len - used, i ? ",%u" : "%u",
-				 p->lo);
-		if (p->hi != p->lo && used < len)
-			used += snprintf(buf + used, len - used, "-%u",
-					 p->hi);
-	}
+	policy_ports_string(c->pw.ports, c->pw.n_ports, buf, len);
 }
 
 /* The effective policy, in the words "set" and inspect take. */
