@@ -19,11 +19,20 @@ SV6=fd12::2
 
 PASSED=0
 FAILED=0
+SKIPPED=0
 FAILED_NAMES=()
+# a test returns KSFT_SKIP (the kernel selftests' 4) when this kernel
+# cannot run it: printed and counted, never a pass
+KSFT_SKIP=4
 
 pass() {
 	echo "PASS $1"
 	PASSED=$((PASSED + 1))
+}
+
+skip() {
+	echo "SKIP $1${2:+: $2}"
+	SKIPPED=$((SKIPPED + 1))
 }
 
 fail() {

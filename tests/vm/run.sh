@@ -53,18 +53,25 @@ start=$(date +%s)
 # (panic=-1 reboots, and QEMU exits) leaves its last words there.
 . "$ROOT/tests/vm/boot.sh"
 boot_guest "$LOG" "^kernel $KVER, " \
-	timeout "${VM_TIMEOUT:-1500}" vng --run "$VMLINUZ" --disable-kvm --cpus 2 --verbose \
+	timeout "${VM_TIMEOUT:-2400}" vng --run "$VMLINUZ" --disable-kvm --cpus 2 --verbose \
 	--memory "${VM_MEMORY:-1536M}" \
 	--user root --rwdir "/tmp/nf_tpkt-out=$OUTDIR" -- \
 	env ROOT="$ROOT" OUT=/tmp/nf_tpkt-out bash "$ROOT/tests/vm/suite.sh" "$@"
 rc=$?
 end=$(date +%s)
 
+# one line for make check-vm-all's table (tests/vm/summary.sh):
+# KVER PASSED FAILED SKIPPED SECONDS TESTS
+RESULT=$ROOT/build/vm-result-$KVER${VM_TAG:+-$VM_TAG}
 tally=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)
 if [ -z "$tally" ]; then
+	echo "$KVER - - - $((end - start)) ${VM_SET:-given}" >"$RESULT"
 	echo "run.sh: the guest ended without a tally (exit $rc): see $LOG" >&2
 	exit 1
 fi
+read -r passed failed skipped < <(sed -E \
+	's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' <<<"$tally")
+echo "$KVER $passed $failed ${skipped:-0} $((end - start)) ${VM_SET:-given}" >"$RESULT"
 echo "== $KVER: $tally in $((end - start)) s"
 grep -q '^VM-SUITE-OK$' "$LOG" || exit 1
 exit 0
