@@ -17,12 +17,8 @@ flood_start() {
 
 # counters of the gateway, as shell variables C_<name>
 flood_counters() {
-	eval "$("$TPKTCTL" -n gw -j stats | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-for k, v in s["counters"].items():
-    print("C_%s=%d" % (k, v))
-print("C_flows_active=%d" % s["flows_active"])')"
+	eval "$("$TPKTCTL" -n gw -j stats |
+		jq -r '(.counters | to_entries[] | "C_\(.key)=\(.value)"), "C_flows_active=\(.flows_active)"')"
 }
 
 # nf_tpkt_flow slab cache: "objects-in-use total-objects object-size"
