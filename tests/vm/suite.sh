@@ -181,31 +181,32 @@ one_stream() {
 }
 
 # tpkt_frames CAP: a line "FAMILY FRAMES TPKTS DIRTY CSUM_GOOD CSUM_BAD"
-# for each IP version in CAP, from one tshark run (it takes seconds to start
-# under TCG): frames to port 102 carrying TPKT headers, those headers, those
-# of them with a reserved byte not 0, and frames whose TCP checksum is right
-# or wrong (tcp.checksum.status 1 or 0).  A GSO frame carries many headers;
+# for each IP version in CAP (tshark's ip.version, which its IPv6 dissector
+# sets too), from one tshark run (it takes seconds to start under TCG):
+# frames to port 102 carrying TPKT headers, those headers, those of them
+# with a reserved byte not 0, and frames whose TCP checksum is right or
+# wrong (tcp.checksum.status 1 or 0).  A GSO frame carries many headers;
 # TPDU bodies continued from an earlier frame have none.  A checksum that
 # comes out 0 is sent as 0xffff by the kernel's skb_checksum_help()
 # (CSUM_MANGLED_0): the same value in ones' complement, which every
 # receiver accepts but tshark calls wrong.
 tpkt_frames() {
 	tshark -r "$1" -o tcp.check_checksum:TRUE -T fields -E occurrence=a \
-		-E aggregator=, -e ip.version -e ipv6.version -e tcp.dstport \
-		-e tpkt.reserved -e tcp.checksum.status -e tcp.checksum \
-		-e tcp.checksum_calculated 2>/dev/null |
-		awk -F '\t' '{ v = $1 $2 }
-			$3 == 102 && $4 != "" {
+		-E aggregator=, -e ip.version -e tcp.dstport -e tpkt.reserved \
+		-e tcp.checksum.status -e tcp.checksum -e tcp.checksum_calculated \
+		2>/dev/null |
+		awk -F '\t' '{ v = $1 }
+			$2 == 102 && $3 != "" {
 				f[v]++
-				n = split($4, r, ",")
+				n = split($3, r, ",")
 				t[v] += n
 				for (i = 1; i <= n; i++)
 					if (r[i] + 0)
 						d[v]++
 			}
-			$5 == 0 && $6 == "0xffff" && $7 == "0x0000" { $5 = 1 }
-			$5 == 1 { g[v]++ }
-			$5 == 0 { b[v]++ }
+			$4 == 0 && $5 == "0xffff" && $6 == "0x0000" { $4 = 1 }
+			$4 == 1 { g[v]++ }
+			$4 == 0 { b[v]++ }
 			END {
 				for (v in f)
 					print v, f[v] + 0, t[v] + 0, d[v] + 0, g[v] + 0, b[v] + 0
