@@ -30,7 +30,7 @@ unit_pkgs=(build-essential pkg-config clang llvm libcmocka-dev libnl-3-dev
 	   prometheus python3-yaml python3-jsonschema xz-utils)
 vm_pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 nftables
 	 ethtool iproute2 kmod busybox-static socat python3 libelf-dev bc
-	 sparse)
+	 sparse jq)
 # make install's checks: systemd-analyze verify of the unit (and man, for
 # its Documentation=); in the VM: dkms, udevadm test of the udev rule,
 # openssl for a signing key

@@ -130,23 +130,14 @@ module_loaded() { [ -d /sys/module/nf_tpkt ]; }
 # gw_set WORDS...: policy of the gateway namespace.
 gw_set() { "$TPKTCTL" -n gw set "$@"; }
 
-# stat NS NAME: one counter (or anomaly class / TPDU type) from stats -j;
-# stats_kv NS NAME...: several, as NAME=VALUE words, from one call.
-stats_kv() {
-	local ns=$1
-	shift
-	"$TPKTCTL" -n "$ns" -j stats | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-def get(k):
-    for part in ("counters", "anomalies", "tpdus"):
-        if k in s[part]:
-            return s[part][k]
-    return s.get(k, "missing")
-print(" ".join("%s=%s" % (k, get(k)) for k in sys.argv[1:]))' "$@"
+# stat NS NAME: one counter (or anomaly class / TPDU type, or a top-level
+# key) from stats -j, "missing" if there is none.  jq, not python: under
+# emulation a python start costs half a second, and stat runs hundreds
+# of times.
+stat() {
+	"$TPKTCTL" -n "$1" -j stats | jq -r --arg k "$2" \
+		'[.counters, .anomalies, .tpdus, .] | map(select(has($k)) | .[$k]) | first // "missing"'
 }
-
-stat() { stats_kv "$1" "$2" | sed 's/^[^=]*=//'; }
 
 # server_start [-x SUFFIX] ARGS...: a listening peer on port 102 in sv;
 # output in $OUT/server.out.
@@ -189,7 +180,7 @@ show_peers() {
 
 # result FILE KEY: value of KEY= in the first RESULT line of FILE.
 result() {
-	grep -m1 '^RESULT' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+	awk -v k="$2=" '/^RESULT/ { for (i = 2; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1); exit }' "$1"
 }
 
 # Kernel log check: anything a kernel developer would call a bug.  A debug
@@ -205,6 +196,18 @@ dmesg_clean() {
 		return 1
 	fi
 	return 0
+}
+
+# A device whose references a namespace's end cannot drop has the kernel
+# log "waiting for ... to become free" after 10 s, which dmesg_clean looks
+# for.  Tests that delete a namespace under traffic call ns_deleted rather
+# than wait; ns_settle, before the final kernel log check, waits until 12 s
+# have passed since the last.
+NS_DELETED_AT=0
+ns_deleted() { NS_DELETED_AT=$(date +%s); }
+ns_settle() {
+	local w=$((NS_DELETED_AT + 12 - $(date +%s)))
+	[ $w -le 0 ] || sleep $w
 }
 
 # SYN floods (suite.d/20-flood.sh and the flows benchmark) go from cl

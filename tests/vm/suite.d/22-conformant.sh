@@ -176,13 +176,9 @@ t_hold_teardown() {
 	kill $cpid $spid 2>/dev/null
 	wait $cpid $spid 2>/dev/null
 	topo_down h
-	# namespaces are dismantled by a worker: give it time to finish, or
-	# to log that it waits
-	sleep 12
-	if dmesg | grep -q 'waiting for .* to become free'; then
-		log "a device waited for its references"
-		ok=1
-	fi
+	# namespaces are dismantled by a worker: the final kernel log check
+	# sees it if a device waits for its references
+	ns_deleted
 	return $ok
 }
 

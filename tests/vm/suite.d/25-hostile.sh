@@ -7,7 +7,7 @@
 # bytes both ways at full speed on port 102 in normalize mode.
 
 HOSTILE=$ROOT/tests/vm/hostile.py
-GARBAGE_SECONDS=${GARBAGE_SECONDS:-30}
+GARBAGE_SECONDS=${GARBAGE_SECONDS:-10}
 
 hostile_server() {
 	ip netns exec sv python3 "$HOSTILE" serve 102 >"$OUT/hostile-server.out" 2>&1 &

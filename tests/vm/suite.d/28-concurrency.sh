@@ -91,6 +91,7 @@ assert p["mode"] == mode and p["max_flows"] == 4 + n % 8, p' ||
 	conc_traffic 10
 	sleep 3
 	ip netns del gwc
+	ns_deleted
 	kill $mon 2>/dev/null
 	for i in "${CONC_PIDS[@]}"; do kill "$i" 2>/dev/null; wait "$i" 2>/dev/null; done
 	wait $mon 2>/dev/null

@@ -6,9 +6,7 @@
 
 # rt_policy FILE: the policy part of show -j in rt, as sorted JSON
 rt_policy() {
-	"$TPKTCTL" -n rt -j show | python3 -c '
-import json, sys
-print(json.dumps(json.load(sys.stdin)["policy"], sort_keys=True))' >"$1"
+	"$TPKTCTL" -n rt -j show | jq -S -c .policy >"$1"
 }
 
 # roundtrip_policies N SEED: N random valid policies as set words, one a
@@ -80,7 +78,7 @@ pretty = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=True
 assert plain.count("\n") == 1 and pretty.count("\n") > 10, (plain, pretty)
 assert json.loads(plain)["policy"] == json.loads(pretty)["policy"]' \
 		"$TPKTCTL" -n rt -j -p show || { log "-p"; ok=1; }
-	roundtrip_policies 20 1006 >"$d/policies"
+	roundtrip_policies 12 1006 >"$d/policies"
 	while read -r words; do
 		i=$((i + 1))
 		"$TPKTCTL" -n rt -b "$d/defaults.conf" || { log "$i: reset"; ok=1; break; }
@@ -106,7 +104,7 @@ assert json.loads(plain)["policy"] == json.loads(pretty)["policy"]' \
 		cmp -s "$d/set-$i.json" "$d/from-show-$i.json" ||
 			{ log "$i: show's text gives another policy: $(diff "$d/set-$i.json" "$d/from-show-$i.json")"; ok=1; }
 	done <"$d/policies"
-	[ $i = 20 ] || { log "only $i policies"; ok=1; }
+	[ $i = 12 ] || { log "only $i policies"; ok=1; }
 	ip netns del rt
 	return $ok
 }
