@@ -213,10 +213,9 @@ VM_ORDER := $(VM_PRIMARY) $(filter-out $(VM_PRIMARY),$(VM_NEWEST)) \
 VM_LATER_EXCEPT ?= dkms
 VM_TIER_TESTS ?= tools not_loaded field_report_off field_report_monitor \
 	field_report_normalize field_report_enforce segmentation_offloads_on \
-	segmentation_offloads_off netem isolation snap7_normalize snap7_enforce \
-	pickup_loose adversary_urgent hostile_garbage reorder_hold_enforce \
-	hold_teardown flood_cap flood_fail_closed concurrency unprivileged \
-	netlink_userns unload_under_traffic
+	segmentation_offloads_off netem snap7_normalize snap7_enforce \
+	adversary_urgent hostile_garbage flood_cap flood_fail_open \
+	flood_fail_closed concurrency unprivileged unload_under_traffic
 
 check-vm-all: vm-prereqs modules-all
 	@test -n "$(VM_KVERS)" || { echo "no kernel to boot: run make deps" >&2; exit 1; }
