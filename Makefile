@@ -124,21 +124,35 @@ modules:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: run make deps" >&2; exit 1; }
 	@$(MAKE) --no-print-directory kbuild-one KDIR=$(KDIR)
 
+# Every kernel, each in turn whatever became of the one before; a line
+# per kernel at the end, and a failure if any failed.
 modules-all:
 	@test -n "$(KDIRS_CHECK)" || { echo "no kernel build tree: run make deps" >&2; exit 1; }
-	@set -e; for k in $(KDIRS_CHECK); do \
-		$(MAKE) --no-print-directory kbuild-one KDIR=$$k; done
+	@failed=; sum=; for k in $(KDIRS_CHECK); do \
+		kver=$$(basename $$(dirname $$k)); \
+		if $(MAKE) --no-print-directory kbuild-one KDIR=$$k; then \
+			sum="$$sum$$kver: ok ($$(scripts/kbuild.sh --where $$k))\n"; \
+		else sum="$$sum$$kver: FAILED\n"; failed="$$failed $$kver"; fi; \
+	done; \
+	printf "== modules-all\n$$sum"; \
+	if [ -n "$$failed" ]; then echo "nf_tpkt.ko failed for:$$failed" >&2; exit 1; fi
 
 # KBUILD_KVER names a kernel tree that is not /lib/modules/KVER/build.
+# scripts/kbuild.sh builds with the compiler the kernel's headers name:
+# this machine's, or the one in the chroot the headers live in (make deps
+# makes those).  Any warning fails, and so does a sparse that the kernel's
+# Makefile finds too old and skips.
 kbuild-one:
 	@kver=$(or $(KBUILD_KVER),$$(basename $$(dirname $(KDIR)))); out=$(BUILD)/kmod-$$kver; \
+	where=$$(scripts/kbuild.sh --where $(KDIR)) || exit 1; \
 	mkdir -p $$out; for f in $(KMOD_FILES); do ln -sf $(CURDIR)/$$f $$out/; done; \
-	echo "== nf_tpkt.ko for $$kver"; \
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/$$out NF_TPKT_INC=$(CURDIR)/include \
+	echo "== nf_tpkt.ko for $$kver ($$where)"; \
+	MAKE=$(MAKE) scripts/kbuild.sh --bind $(CURDIR) --bind $(abspath $(BUILD)) \
+		$(KDIR) M=$(CURDIR)/$$out NF_TPKT_INC=$(CURDIR)/include \
 		NF_TPKT_VERSION=$(NF_TPKT_VERSION) \
 		W=1 $(SPARSE) modules 2>&1 | tee $$out/build.log; \
 	test $${PIPESTATUS[0]} -eq 0 || exit 1; \
-	if grep -E 'warning:|error:' $$out/build.log; then \
+	if grep -E 'warning:|error:|not available or not up to date' $$out/build.log; then \
 		echo "nf_tpkt: warnings building for $$kver" >&2; exit 1; fi
 
 # ---- benchmarks ----------------------------------------------------------
