@@ -185,7 +185,7 @@ bench-inspect: $(BUILD)/tpktctl $(BENCH_INSPECT_CAP)
 
 # Figures, not tests: see Documentation/performance.rst.  The kernel part
 # runs on Debian 12's kernel (the first one booted by the VM suite).
-BENCH_KVER ?= $(firstword $(VM_KVERS))
+BENCH_KVER ?= $(or $(VM_PRIMARY),$(firstword $(VM_KVERS)))
 
 bench: $(BUILD)/bench/bench_engine
 	$(BUILD)/bench/bench_engine $(BUILD)/bench/results.json
@@ -267,7 +267,7 @@ check: deps
 	$(MAKE) --no-print-directory check-vm-all
 	@echo "make check: all passed"
 
-DEMO_KVER ?= $(firstword $(VM_KVERS))
+DEMO_KVER ?= $(or $(VM_PRIMARY),$(firstword $(VM_KVERS)))
 
 demo: deps
 	$(MAKE) --no-print-directory vm-prereqs
