@@ -75,7 +75,7 @@ struct run {
 	struct tpkt_flow *f;
 	struct tpkt_dir *d;
 	const struct tpkt_env *env;
-	struct tpkt_counts *cnt;	/* env->cnt, the one used per header */
+	struct tpkt_counts __percpu *cnt;	/* env->cnt, used per header */
 	u32 p, end;	/* what segment_slow() leaves to parse */
 	bool drop;
 	u8 gap;		/* STOP or HOLD: what gap() decided, not a check */
@@ -214,7 +214,7 @@ static unsigned int report(struct run *r, unsigned int check, u32 tpkt_off,
 		return act;
 	if (act == NF_TPKT_ACT_FIX && !fixable)
 		act = NF_TPKT_ACT_COUNT;
-	r->cnt->anomaly[check]++;
+	tpkt_count_inc(r->cnt->anomaly[check]);
 
 	memset(&a, 0, sizeof(a));
 	a.check = check;
@@ -242,7 +242,7 @@ static int desync(struct run *r, u32 at)
 
 	d->flags |= DF_DESYNC;
 	d->stop = at;
-	r->cnt->ctr[NF_TPKT_CTR_DESYNCS]++;
+	tpkt_count_inc(r->cnt->ctr[NF_TPKT_CTR_DESYNCS]);
 	report(r, NF_TPKT_CHECK_DESYNC, at, at, 0, false);
 	return STOP;
 }
@@ -299,7 +299,7 @@ static void dir_acked(struct tpkt_dir *d, u32 ack)
 static void edit(struct run *r, u32 seg_off, u32 so, u8 val)
 {
 	r->env->sink->edit(r->env->ctx, seg_off, val);
-	r->cnt->ctr[NF_TPKT_CTR_EDITS]++;
+	tpkt_count_inc(r->cnt->ctr[NF_TPKT_CTR_EDITS]);
 	hist_push(r, so, val);
 }
 
@@ -311,7 +311,7 @@ static noinline void replay(struct run *r, u32 s, u32 m)
 	unsigned int i;
 
 	if ((d->flags & DF_LOST) && before(s, d->lost))
-		r->cnt->ctr[NF_TPKT_CTR_REXMIT_UNFIXED]++;
+		tpkt_count_inc(r->cnt->ctr[NF_TPKT_CTR_REXMIT_UNFIXED]);
 	for (i = 0; h && i < h->count; i++) {
 		const struct tpkt_hist_ent *e = &h->ent[(h->head + i) % h->cap];
 
@@ -322,7 +322,7 @@ static noinline void replay(struct run *r, u32 s, u32 m)
 			break;
 		if (!before(e->off, s)) {
 			r->env->sink->edit(r->env->ctx, e->off - s, e->val);
-			r->cnt->ctr[NF_TPKT_CTR_EDITS]++;
+			tpkt_count_inc(r->cnt->ctr[NF_TPKT_CTR_EDITS]);
 		}
 	}
 }
@@ -545,7 +545,7 @@ static int code_byte(struct run *r, u32 tpkt_off, u8 b)
 	u8 li = d->hdr[IDX_LI];
 
 	d->tpdu = t;
-	r->cnt->tpdu[t]++;
+	tpkt_count_inc(r->cnt->tpdu[t]);
 	flush_pending(r, tpkt_off);
 	if (t == NF_TPKT_TPDU_UNKNOWN)
 		return report(r, NF_TPKT_CHECK_COTP_CODE, tpkt_off, d->next, b,
@@ -615,7 +615,7 @@ static int hdr_byte(struct run *r, u32 seg_off, u8 b)
 		return GO_ON;
 	case IDX_LEN_LO:
 		d->tlen = d->hdr[2] << 8 | b;
-		r->cnt->ctr[NF_TPKT_CTR_TPKTS]++;
+		tpkt_count_inc(r->cnt->ctr[NF_TPKT_CTR_TPKTS]);
 		if (d->tlen < TPKT_MIN_LEN) {
 			flush_pending(r, tpkt_off);
 			if (report(r, NF_TPKT_CHECK_LENGTH, tpkt_off, so - 1,
@@ -696,8 +696,8 @@ static bool clean_header(struct run *r, const u8 *h)
 	memcpy(d->hdr, h, sizeof(d->hdr));
 	d->tlen = tlen;
 	d->tpdu = t;
-	r->cnt->ctr[NF_TPKT_CTR_TPKTS]++;
-	r->cnt->tpdu[t]++;
+	tpkt_count_inc(r->cnt->ctr[NF_TPKT_CTR_TPKTS]);
+	tpkt_count_inc(r->cnt->tpdu[t]);
 	return true;
 }
 
@@ -821,7 +821,7 @@ static noinline int gap(struct run *r, u32 s)
 	struct tpkt_dir *d = r->d;
 	u32 g = s - d->next;
 
-	r->cnt->ctr[NF_TPKT_CTR_OOO]++;
+	tpkt_count_inc(r->cnt->ctr[NF_TPKT_CTR_OOO]);
 	if (d->pos >= d->hneed && (u32)(d->tlen - d->pos) >= g) {
 		/* the gap lies inside a known body: nothing is hidden there */
 		d->pos += g;
@@ -839,14 +839,14 @@ static noinline int gap(struct run *r, u32 s)
 		if (r->env->pol->ooo == NF_TPKT_OOO_HOLD)
 			return HOLD;
 		if (r->env->pol->ooo == NF_TPKT_OOO_DROP) {
-			r->cnt->ctr[NF_TPKT_CTR_OOO_DROPS]++;
+			tpkt_count_inc(r->cnt->ctr[NF_TPKT_CTR_OOO_DROPS]);
 			return STOP;
 		}
 	}
 	/* passed unparsed: whatever follows it cannot be framed */
 	d->flags |= DF_DESYNC;
 	d->stop = s;
-	r->cnt->ctr[NF_TPKT_CTR_DESYNCS]++;
+	tpkt_count_inc(r->cnt->ctr[NF_TPKT_CTR_DESYNCS]);
 	report(r, NF_TPKT_CHECK_DESYNC, s, s, 0, false);
 	return GO_ON;
 }
@@ -862,7 +862,7 @@ static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg)
 {
 	struct tpkt_dir *d = r->d;
 	const struct tpkt_policy *pol = r->env->pol;
-	struct tpkt_counts *cnt = r->cnt;
+	struct tpkt_counts __percpu *cnt = r->cnt;
 	u32 seq = seg->seq, s, e;
 
 	if (seg->flags & TPKT_SEG_RST) {
@@ -878,14 +878,14 @@ static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg)
 		return false;
 	if (!(d->flags & DF_SYNCED)) {
 		if (pol->pickup != NF_TPKT_PICKUP_LOOSE || !plausible(seg)) {
-			cnt->ctr[NF_TPKT_CTR_UNTRACKED]++;
+			tpkt_count_inc(cnt->ctr[NF_TPKT_CTR_UNTRACKED]);
 			return false;
 		}
 		sync_dir(d, seq, DF_PICKED);
-		cnt->ctr[NF_TPKT_CTR_PICKUPS]++;
+		tpkt_count_inc(cnt->ctr[NF_TPKT_CTR_PICKUPS]);
 	}
 	if (d->flags & DF_CLOSED) {
-		cnt->ctr[NF_TPKT_CTR_UNTRACKED]++;
+		tpkt_count_inc(cnt->ctr[NF_TPKT_CTR_UNTRACKED]);
 		return false;
 	}
 
@@ -902,11 +902,11 @@ static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg)
 		d->flags &= ~DF_DESYNC;
 		d->next = s;
 		start_tpkt(d);
-		cnt->ctr[NF_TPKT_CTR_RESYNCS]++;
+		tpkt_count_inc(cnt->ctr[NF_TPKT_CTR_RESYNCS]);
 	}
 
 	if (before(s, d->next)) {
-		cnt->ctr[NF_TPKT_CTR_REXMITS]++;
+		tpkt_count_inc(cnt->ctr[NF_TPKT_CTR_REXMITS]);
 		replay(r, s, before(e, d->next) ? e : d->next);
 		if (!after(e, d->next))
 			return false;
@@ -976,7 +976,7 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 		return TPKT_HOLD;
 	if (r.drop) {
 		if (r.gap != STOP)
-			r.cnt->ctr[NF_TPKT_CTR_DROPS]++;
+			tpkt_count_inc(r.cnt->ctr[NF_TPKT_CTR_DROPS]);
 		return TPKT_DROP;
 	}
 	return TPKT_ACCEPT;

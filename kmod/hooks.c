@@ -267,7 +267,7 @@ static void monitor_pass(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 
 	pass.ooo = NF_TPKT_OOO_PASS;
 	/* the first feed counted it ahead of a gap already */
-	env->cnt->ctr[NF_TPKT_CTR_OOO]--;
+	this_cpu_dec(env->cnt->ctr[NF_TPKT_CTR_OOO]);
 	env->pol = &pass;
 	tpkt_flow_segment(&f->eng, c->dir, env, seg);
 	env->pol = &pol->eng;
@@ -287,7 +287,9 @@ static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 		     struct nf_tpkt_held **ready)
 {
 	struct nf_tpkt_net *tn = c->tn;
-	struct tpkt_env env = { .pol = &pol->eng, .sink = &seg_sink, .ctx = c };
+	struct tpkt_env env = {
+		.pol = &pol->eng, .sink = &seg_sink, .ctx = c, .cnt = tn->stats,
+	};
 	unsigned int doff = th->doff * 4, i;
 	struct tpkt_seg seg;
 	int v;
@@ -325,8 +327,6 @@ static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_FIN(c->dir));
 	if (seg.flags & TPKT_SEG_RST)
 		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_RST);
-	/* bottom halves are off: this CPU's counters stay ours */
-	env.cnt = this_cpu_ptr(tn->stats);
 	v = tpkt_flow_segment(&f->eng, c->dir, &env, &seg);
 	if (v == TPKT_HOLD && pol->mode == NF_TPKT_MODE_MONITOR) {
 		/* monitor passes it; a copy waits for the gap */

@@ -9,7 +9,14 @@
 #
 # virtme-ng is not in bookworm, and the second kernel series lives in
 # bookworm-backports.  Both are fetched through a private apt state
-# directory so the system's apt sources are never touched.
+# directory so the system's apt sources are never touched.  Debian 12's
+# PREEMPT_RT kernel comes from bookworm itself.  Kernels of other suites
+# (bullseye's 5.10, trixie-backports' 7.3) want compilers bookworm does
+# not have: each suite gets a chroot made by mmdebstrap under
+# $CHROOTS, with that compiler and the kernel's headers installed by the
+# chroot's own apt; the host gets the image, its modules and a
+# /lib/modules/KVER/build link into the chroot (scripts/kbuild.sh builds
+# there).
 set -euo pipefail
 
 what=${1:-all}
@@ -23,6 +30,10 @@ SNAP7_CACHE=/opt/nf_tpkt-deps/snap7
 YNL_DIR=/opt/nf_tpkt-deps/ynl
 MIRROR=${NF_TPKT_MIRROR:-http://deb.debian.org/debian}
 BPO_KVER_SERIES=${BPO_KVER_SERIES:-6.12}
+CHROOTS=/opt/nf_tpkt-deps/chroot
+# the kernels of other suites, by the pattern of their release
+BULLSEYE_KVER_RE=${BULLSEYE_KVER_RE:-'5\.10\.0-[0-9]+-amd64'}
+TRIXIE_BPO_KVER_RE=${TRIXIE_BPO_KVER_RE:-'7\.3\.[0-9]+\+deb13-amd64'}
 
 # prometheus for promtool; python3-yaml and -jsonschema for YNL (below)
 unit_pkgs=(build-essential pkg-config clang llvm libcmocka-dev libnl-3-dev
@@ -113,6 +124,248 @@ install_backports_kernel() {
 	 private_apt bpo bookworm-backports download "$img" "$hdr" \
 		"linux-headers-$base-common" "linux-kbuild-$series")
 	apt-get install -y -qq --no-install-recommends "$STATE"/bpo/*.deb >/dev/null
+}
+
+# Debian 12's PREEMPT_RT flavour, of the same ABI as its default kernel
+# (linux-image-amd64's) when bookworm has it, else the newest.  Installing
+# it moves the /vmlinuz link to it; the VM suite boots /boot/vmlinuz-KVER
+# by name, and this machine has no boot loader to care.
+install_rt_kernel() {
+	local abi pkgs=(linux-image-rt-amd64 linux-headers-rt-amd64)
+	abi=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+		sed -n 's/^linux-image-\([0-9.]*-[0-9]*\)-amd64 .*/\1/p')
+	[ -z "$abi" ] || pkgs=("linux-image-$abi-rt-amd64" "linux-headers-$abi-rt-amd64")
+	[ -n "$(missing "${pkgs[@]}")" ] || return 0
+	apt_install "${pkgs[@]}" ||
+		apt_install linux-image-rt-amd64 linux-headers-rt-amd64
+}
+
+# ---- kernels of other suites, built in a chroot of their suite -----------
+
+# in_chroot DIR CMD...: CMD in chroot DIR with /proc mounted, in a mount
+# namespace of its own (nothing stays mounted, whatever becomes of CMD),
+# with an environment of its own (the host's locale may not exist there).
+in_chroot() {
+	local dir=$1
+	shift
+	# shellcheck disable=SC2016
+	unshare --mount --propagation private -- sh -c \
+		'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$dir" \
+		env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LC_ALL=C DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# chroot_missing DIR PKG...: those of PKG... not installed in chroot DIR.
+chroot_missing() {
+	local dir=$1 p out=()
+	shift
+	for p in "$@"; do
+		dpkg-query --admindir="$dir/var/lib/dpkg" -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || out+=("$p")
+	done
+	echo "${out[@]:-}"
+}
+
+# chroot_apt_install DIR PKG...: with the chroot's apt (no terminal for
+# dpkg's log there), leaving neither lists nor packages behind.
+chroot_apt_install() {
+	local dir=$1
+	shift
+	in_chroot "$dir" apt-get update -qq
+	in_chroot "$dir" apt-get install -y -qq --no-install-recommends \
+		-o Dpkg::Use-Pty=0 "$@" >/dev/null
+	chroot_tidy "$dir"
+}
+
+chroot_tidy() {
+	in_chroot "$1" apt-get clean
+	find "$1/var/lib/apt/lists" -maxdepth 1 -type f ! -name lock -delete
+}
+
+# Unmount what an interrupted mmdebstrap left mounted under DIR.
+umount_under() {
+	awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r |
+		while read -r m; do umount -l "$m"; done
+}
+
+# make_chroot NAME SUITES PKG...: the chroot $CHROOTS/NAME of the first of
+# SUITES (comma-separated, all of them in its sources) with PKG...; made
+# once by mmdebstrap, completed by its own apt when PKG... grows.
+make_chroot() {
+	local name=$1 suites=$2
+	shift 2
+	local dir=$CHROOTS/$name s srcs=() need
+	if [ -f "$dir/.nf_tpkt-chroot" ]; then
+		need=$(chroot_missing "$dir" "$@")
+		[ -n "$need" ] || return 0
+		echo "deps.sh: installing $need in $dir" >&2
+		# shellcheck disable=SC2086
+		chroot_apt_install "$dir" $need
+		return 0
+	fi
+	apt_install mmdebstrap
+	for s in ${suites//,/ }; do
+		srcs+=("deb $MIRROR $s main")
+	done
+	echo "deps.sh: making a ${suites%%,*} chroot in $dir" >&2
+	mkdir -p "$CHROOTS"
+	for s in "$dir.new" "$dir"; do
+		umount_under "$s"
+		rm -rf --one-file-system "$s"
+	done
+	mmdebstrap --quiet --variant=apt --include="$(IFS=,; echo "$*")" \
+		"${suites%%,*}" "$dir.new" "${srcs[@]}" ||
+		{ umount_under "$dir.new"; rm -rf --one-file-system "$dir.new"
+		  echo "deps.sh: mmdebstrap ${suites%%,*} failed" >&2; exit 1; }
+	touch "$dir.new/.nf_tpkt-chroot"
+	mv "$dir.new" "$dir"
+}
+
+# Newer kernels' Makefiles (7.3's, not 6.12's) run
+# scripts/checker-valid.sh before sparse, and on a "no" drop C=1 with
+# nothing but a note.  Debian's linux-kbuild lacks that script, so the
+# answer is always no; and as 7.3's headers use __typeof_unqual__ under
+# sparse, trixie's sparse 0.6.4, which cannot parse it, would be too old
+# anyway.  checker_ok DIR KVER: the script is there and passes the
+# chroot's sparse, or the kernel does not ask.
+checker_ok() {
+	local dir=$1 kver=$2 common script
+	common=$(sed -n 's|^include \(.*\)/Makefile$|\1|p' \
+		"$dir/usr/src/linux-headers-$kver/Makefile")
+	[ -n "$common" ] || return 1
+	grep -q checker-valid.sh "$dir$common/Makefile" || return 0
+	script=$common/scripts/checker-valid.sh
+	[ -x "$dir$script" ] &&
+	[ "$(in_chroot "$dir" "$script" sparse --arch=x86 -mlittle-endian -m64)" = 1 ]
+}
+
+# The same test as the kernel's own script: a checker that parses
+# __typeof_unqual__ without an error.
+write_checker_valid() {
+	cat >"$1" <<-'EOF'
+	#!/bin/sh
+	# SPDX-License-Identifier: GPL-2.0
+	# Put here by nf_tpkt's scripts/deps.sh: Debian's linux-kbuild lacks
+	# the kernel's own.  Prints 1 if the checker "$@" parses
+	# __typeof_unqual__ without an error, 0 if not.
+	command -v "$1" >/dev/null 2>&1 || { echo 0; exit 0; }
+	f=$(mktemp) || { echo 0; exit 0; }
+	printf 'static inline int u(const int *q)\n{\n\t__typeof_unqual__(*q) v = *q;\n\treturn v;\n}\n' >"$f"
+	if "$@" "$f" 2>&1 | grep -q error; then echo 0; else echo 1; fi
+	rm -f "$f"
+	EOF
+	chmod 0755 "$1"
+}
+
+# fix_checker DIR KVER: make checker_ok true, with the script above and,
+# if the chroot's sparse still fails it, sid's sparse (0.6.5~rc1 parses
+# __typeof_unqual__) in the chroot's /usr/local/bin, ahead of its own.
+fix_checker() {
+	local dir=$1 kver=$2 common script tmp
+	checker_ok "$dir" "$kver" && return 0
+	common=$(sed -n 's|^include \(.*\)/Makefile$|\1|p' \
+		"$dir/usr/src/linux-headers-$kver/Makefile")
+	script=$dir$common/scripts/checker-valid.sh
+	[ -e "$script" ] || write_checker_valid "$script"
+	checker_ok "$dir" "$kver" && return 0
+	echo "deps.sh: sparse of $dir is too old for $kver: taking sid's" >&2
+	private_apt sid sid update
+	(cd "$STATE/sid" && rm -f ./*.deb && private_apt sid sid download sparse) ||
+		{ echo "deps.sh: cannot download sparse from sid" >&2; exit 1; }
+	tmp=$(mktemp -d)
+	dpkg-deb -x "$STATE"/sid/sparse_*.deb "$tmp"
+	install -m 0755 "$tmp/usr/bin/sparse" "$dir/usr/local/bin/sparse"
+	rm -rf "$tmp" "$STATE"/sid/sparse_*.deb
+	checker_ok "$dir" "$kver" ||
+		{ echo "deps.sh: sid's sparse does not pass $script either" >&2; exit 1; }
+}
+
+# install_chroot_kernel NAME SUITES KVER_RE PKG...: the newest kernel of
+# SUITES whose release matches KVER_RE, for the VM suite and the module
+# build.  Its headers go into chroot NAME, with PKG... (the compiler and
+# tools they want), by the chroot's apt: their linux-kbuild binaries are
+# linked against that suite's libc.  Its image and modules go onto this
+# machine, where vng boots them: /boot/vmlinuz-KVER and
+# /lib/modules/KVER, unpacked from the image's packages (dpkg -x: they
+# are not this suite's to install) and depmod run.  /lib/modules/KVER/build
+# links to the headers in the chroot, where scripts/kbuild.sh builds.
+install_chroot_kernel() {
+	local name=$1 suites=$2 re=$3
+	shift 3
+	local dir=$CHROOTS/$name v kver hdr pkgs tmp mods f src
+	# Already there?  A kernel of that series, bootable and buildable,
+	# and the chroot complete.
+	if [ -f "$dir/.nf_tpkt-chroot" ] && [ -z "$(chroot_missing "$dir" "$@")" ]; then
+		for v in /boot/vmlinuz-*; do
+			kver=${v#/boot/vmlinuz-}
+			[[ $kver =~ ^$re$ ]] || continue
+			[ -f "/lib/modules/$kver/modules.dep" ] &&
+				[ -f "/lib/modules/$kver/build/Makefile" ] &&
+				[ -z "$(chroot_missing "$dir" "linux-headers-$kver")" ] &&
+				checker_ok "$dir" "$kver" && return 0
+		done
+	fi
+	make_chroot "$name" "$suites" "$@"
+	in_chroot "$dir" apt-get update -qq
+	hdr=$(in_chroot "$dir" apt-cache pkgnames linux-headers- |
+		grep -E "^linux-headers-$re\$" | sort -V | tail -n1)
+	[ -n "$hdr" ] || { echo "deps.sh: no kernel $re in $suites" >&2; exit 1; }
+	kver=${hdr#linux-headers-}
+	echo "deps.sh: kernel $kver from $suites" >&2
+	in_chroot "$dir" apt-get install -y -qq --no-install-recommends \
+		-o Dpkg::Use-Pty=0 "$hdr" >/dev/null
+	fix_checker "$dir" "$kver"
+
+	# The image, and the packages of the same release it depends on
+	# (7.3's is split: linux-binary-KVER has the vmlinuz,
+	# linux-modules-KVER the modules, linux-base-KVER the config).
+	pkgs=$(in_chroot "$dir" apt-cache depends "linux-image-$kver" |
+		awk -v s="-$kver" '$1 == "Depends:" &&
+			substr($2, length($2) - length(s) + 1) == s { print $2 }')
+	rm -rf "$dir/tmp/nf_tpkt-kernel"
+	mkdir -p "$dir/tmp/nf_tpkt-kernel"
+	# apt downloads as _apt where it may
+	# shellcheck disable=SC2016,SC2086
+	in_chroot "$dir" sh -c 'chown _apt /tmp/nf_tpkt-kernel &&
+		cd /tmp/nf_tpkt-kernel && apt-get download -qq "$@"' \
+		sh "linux-image-$kver" $pkgs ||
+		{ echo "deps.sh: cannot download linux-image-$kver" >&2; exit 1; }
+	chroot_tidy "$dir"
+	tmp=$(mktemp -d)
+	for f in "$dir"/tmp/nf_tpkt-kernel/*.deb; do
+		dpkg-deb -x "$f" "$tmp"
+	done
+	rm -rf "$dir/tmp/nf_tpkt-kernel"
+	# bullseye keeps the modules in /lib/modules, trixie in /usr/lib/modules
+	mods=$tmp/lib/modules/$kver
+	[ -d "$mods" ] || mods=$tmp/usr/lib/modules/$kver
+	[ -d "$mods" ] || { rm -rf "$tmp"; echo "deps.sh: no modules in linux-image-$kver" >&2; exit 1; }
+	# /boot/vmlinuz-KVER, System.map-KVER and config-KVER, from /boot
+	# (bullseye) or from beside the modules (7.3)
+	for f in vmlinuz System.map config; do
+		src=$tmp/boot/$f-$kver
+		[ -f "$src" ] || src=$mods/$f
+		if [ ! -f "$src" ]; then
+			[ $f != vmlinuz ] && continue
+			rm -rf "$tmp"
+			echo "deps.sh: no vmlinuz in linux-image-$kver" >&2
+			exit 1
+		fi
+		install -m 0644 "$src" "/boot/$f-$kver.new"
+		mv "/boot/$f-$kver.new" "/boot/$f-$kver"
+		rm -f "$mods/$f"
+	done
+	if dpkg-query -S "/lib/modules/$kver" >/dev/null 2>&1; then
+		rm -rf "$tmp"
+		echo "deps.sh: /lib/modules/$kver belongs to a package here: left alone" >&2
+		exit 1
+	fi
+	rm -rf "/lib/modules/$kver"
+	mkdir -p /lib/modules
+	mv "$mods" "/lib/modules/$kver"
+	rm -rf "$tmp"
+	depmod -a "$kver"
+	ln -sfn "$dir/usr/src/linux-headers-$kver" "/lib/modules/$kver/build"
 }
 
 # The kernel's YNL: tools/net/ynl (cli.py and its Python library) and the
@@ -211,6 +464,12 @@ install_ynl
 apt_install "${vm_pkgs[@]}"
 install_virtme_ng
 install_backports_kernel
+install_rt_kernel
+# the compilers Debian built them with; dwarves for 7.3's module BTF
+install_chroot_kernel bullseye bullseye "$BULLSEYE_KVER_RE" \
+	gcc-10 make libc6-dev libelf-dev bc kmod sparse
+install_chroot_kernel trixie trixie,trixie-backports "$TRIXIE_BPO_KVER_RE" \
+	gcc-14 make libc6-dev libelf-dev bc kmod sparse dwarves
 install_snap7
 [ "$what" = debug ] || exit 0
 apt_install linux-source-6.1 flex bison libssl-dev rsync

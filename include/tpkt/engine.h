@@ -228,7 +228,8 @@ void tpkt_flow_init(struct tpkt_flow *f);
  * @pol: the policy.
  * @sink: where findings go.
  * @ctx: passed to @sink's callbacks.
- * @cnt: the counters to increment.
+ * @cnt: the counters to increment (in the kernel, the module's per-CPU
+ *	counters, each incremented on the CPU the engine runs on).
  *
  * The engine only reads it, through a pointer, during the call: it may live
  * on the caller's stack, and a caller that feeds many segments with the
@@ -238,7 +239,7 @@ struct tpkt_env {
 	const struct tpkt_policy *pol;
 	const struct tpkt_sink *sink;
 	void *ctx;
-	struct tpkt_counts *cnt;
+	struct tpkt_counts __percpu *cnt;
 };
 
 /*
