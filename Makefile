@@ -215,7 +215,7 @@ check-vm: vm-prereqs
 	tests/vm/run.sh $(KVER) $(VM_TESTS)
 
 # Tiers keep make check within its time on 2 cores under emulation
-# (Documentation/kernels.rst): the whole suite on Debian 12's own kernel
+# ("Supported kernels" in Documentation/nf_tpkt.rst): the whole suite on Debian 12's own kernel
 # (VM_PRIMARY, the one linux-image-amd64 installs), all but VM_LATER_EXCEPT
 # on the newest (VM_NEWEST), and VM_TIER_TESTS on the others: the data path
 # and the control plane where kernels differ (netfilter hooks, GSO, TCP,
