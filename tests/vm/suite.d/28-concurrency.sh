@@ -34,7 +34,7 @@ conc_traffic() {
 # tpktctl per change would take longer than the traffic lasts under
 # emulation), flushes and resets every 50, spread over CONC_CHURN_SECONDS
 # once $OUT/churn.go exists; CHURN_PID
-CONC_CHURN_SECONDS=12
+CONC_CHURN_SECONDS=8
 conc_churn_start() {
 	rm -f "$OUT/churn.go"
 	ip netns exec gwc python3 "$ROOT/tests/vm/nl_churn.py" "${YNL_DIR:-/opt/nf_tpkt-deps/ynl}" \
@@ -63,7 +63,7 @@ t_concurrency() {
 	"$TPKTCTL" -n gwc -j monitor >/dev/null 2>&1 &
 	mon=$!
 	conc_churn_start || ok=1
-	conc_traffic 20
+	conc_traffic 14
 	sleep 2
 	t0=$(date +%s)
 	touch "$OUT/churn.go"
