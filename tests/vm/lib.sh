@@ -130,6 +130,12 @@ module_loaded() { [ -d /sys/module/nf_tpkt ]; }
 # gw_set WORDS...: policy of the gateway namespace.
 gw_set() { "$TPKTCTL" -n gw set "$@"; }
 
+# policy_of [NS]: the policy as sorted JSON on one line, of NS or of the
+# initial namespace.
+policy_of() {
+	"$TPKTCTL" ${1:+-n "$1"} -j show | jq -S -c .policy
+}
+
 # stat NS NAME: one counter (or anomaly class / TPDU type, or a top-level
 # key) from stats -j, "missing" if there is none.  jq, not python: under
 # emulation a python start costs half a second, and stat runs hundreds

@@ -8,12 +8,6 @@ PERM_MSG='permission denied: needs CAP_NET_ADMIN in the user namespace that owns
 REFUSED_ALL='get_policy=0 set_policy=-EPERM stats=0 stats_reset=-EPERM flows=-EPERM flush=-EPERM events=-EPERM'
 ALLOWED_ALL='get_policy=0 set_policy=0 stats=0 stats_reset=0 flows=0 flush=0 events=0'
 
-# policy_of [NS]: the policy as JSON, of NS or of the initial namespace.
-# (jq: a python start costs half a second under emulation)
-policy_of() {
-	"$TPKTCTL" ${1:+-n "$1"} -j show | jq -S -c .policy
-}
-
 # max_flows_of_show: max-flows from "tpktctl -j show" on stdin.
 max_flows_of_show() {
 	jq -r .policy.max_flows

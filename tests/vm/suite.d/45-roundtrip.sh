@@ -6,7 +6,7 @@
 
 # rt_policy FILE: the policy part of show -j in rt, as sorted JSON
 rt_policy() {
-	"$TPKTCTL" -n rt -j show | jq -S -c .policy >"$1"
+	policy_of rt >"$1"
 }
 
 # roundtrip_policies N SEED: N random valid policies as set words, one a
