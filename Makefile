@@ -46,7 +46,7 @@ SPARSE ?= $(if $(shell command -v sparse),C=1)
 
 .PHONY: all check check-unit unit-tests fuzz fuzz-run modules modules-all checkpatch \
         deps deps-unit demo clean bench bench-inspect check-vm check-vm-all vm-prereqs kbuild-one \
-        check-debug
+        check-debug dkms-all
 
 all: modules
 
@@ -235,7 +235,12 @@ VM_TIER_TESTS ?= tools not_loaded field_report_off field_report_monitor \
 	adversary_urgent hostile_garbage flood_cap flood_fail_open \
 	flood_fail_closed concurrency unprivileged unload_under_traffic
 
-check-vm-all: vm-prereqs modules-all
+# DKMS's own build of the module for every kernel, natively, with the
+# dkms of each kernel's suite (tests/dkms/check_all.sh)
+dkms-all:
+	tests/dkms/check_all.sh $(BUILD) $(VM_KVERS)
+
+check-vm-all: vm-prereqs modules-all dkms-all
 	@test -n "$(VM_KVERS)" || { echo "no kernel to boot: run make deps" >&2; exit 1; }
 	@rm -f $(BUILD)/vm-result-*; failed=; results=; \
 	for k in $(VM_ORDER); do \

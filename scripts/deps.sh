@@ -465,11 +465,12 @@ apt_install "${vm_pkgs[@]}"
 install_virtme_ng
 install_backports_kernel
 install_rt_kernel
-# the compilers Debian built them with; dwarves for 7.3's module BTF
+# the compilers Debian built them with; dwarves for 7.3's module BTF;
+# the suite's own dkms, which tests/dkms/check_all.sh builds with
 install_chroot_kernel bullseye bullseye "$BULLSEYE_KVER_RE" \
-	gcc-10 make libc6-dev libelf-dev bc kmod sparse
+	gcc-10 make libc6-dev libelf-dev bc kmod sparse dkms
 install_chroot_kernel trixie trixie,trixie-backports "$TRIXIE_BPO_KVER_RE" \
-	gcc-14 make libc6-dev libelf-dev bc kmod sparse dwarves
+	gcc-14 make libc6-dev libelf-dev bc kmod sparse dwarves dkms
 install_snap7
 [ "$what" = debug ] || exit 0
 apt_install linux-source-6.1 flex bison libssl-dev rsync

@@ -6,6 +6,8 @@
 #
 #   scripts/kbuild.sh [--bind DIR]... KDIR [MAKE-ARGS...]
 #   scripts/kbuild.sh --where KDIR      say where it would build, and exit
+#   scripts/kbuild.sh [--bind DIR]... --run KDIR CMD...
+#                                       run CMD where KDIR builds (dkms)
 #
 # KDIR's CONFIG_CC_VERSION_TEXT names the compiler (gcc-12, gcc-10,
 # x86_64-linux-gnu-gcc-14).  A tree that lies in one of the chroots of
@@ -26,11 +28,13 @@ PATH_IN=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 die() { echo "kbuild.sh: $*" >&2; exit 1; }
 
 where_only=
+run=
 binds=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bind) binds+=("$(readlink -f "$2")"); shift 2 ;;
 	--where) where_only=1; shift ;;
+	--run) run=1; shift ;;
 	*) break ;;
 	esac
 done
@@ -95,6 +99,7 @@ if [ -z "$root" ]; then
 		die "$hdrs was built with $cc, which this machine lacks; run make deps$hint or install $pkg"
 	fi
 	[ -z "$where_only" ] || { echo "${cc:-cc} on the host"; exit 0; }
+	[ -z "$run" ] || exec "$@"
 	exec "${MAKE:-make}" -C "$kdir" "$@"
 fi
 
@@ -115,6 +120,7 @@ if [ -z "${NF_TPKT_KBUILD_NS:-}" ]; then
 	# the rest in a mount namespace of its own
 	args=()
 	for b in "${binds[@]}"; do args+=(--bind "$b"); done
+	[ -z "$run" ] || args+=(--run)
 	NF_TPKT_KBUILD_NS=1 exec unshare --mount --propagation private -- \
 		"$(readlink -f "$0")" "${args[@]}" "$kdir" "$@"
 fi
@@ -142,6 +148,7 @@ mount -t proc proc "$root/proc"
 mounted+=("$root/proc")
 # the environment of the chroot's own (the host's locale may not exist
 # there, and bash would warn), but make's jobserver and flags
+[ -n "$run" ] || set -- make -C "${real#"$root"}" "$@"
 chroot "$root" env -i PATH="$PATH_IN" HOME=/root LC_ALL=C \
 	MAKEFLAGS="${MAKEFLAGS:-}" MAKELEVEL="${MAKELEVEL:-}" MFLAGS="${MFLAGS:-}" \
-	make -C "${real#"$root"}" "$@"
+	"$@"
