@@ -226,7 +226,7 @@ check-vm: vm-prereqs
 VM_PRIMARY ?= $(filter $(VM_KVERS),$(shell dpkg-query -W -f '$${Depends}' linux-image-amd64 2>/dev/null | \
 		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p'))
 VM_NEWEST ?= $(lastword $(shell printf '%s\n' $(VM_KVERS) | sort -V))
-VM_ORDER := $(VM_PRIMARY) $(filter-out $(VM_PRIMARY),$(VM_NEWEST)) \
+VM_ORDER = $(VM_PRIMARY) $(filter-out $(VM_PRIMARY),$(VM_NEWEST)) \
 	    $(filter-out $(VM_PRIMARY) $(VM_NEWEST),$(VM_KVERS))
 VM_LATER_EXCEPT ?= dkms
 VM_TIER_TESTS ?= tools not_loaded field_report_off field_report_monitor \
