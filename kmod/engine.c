@@ -78,6 +78,7 @@ struct run {
 	struct tpkt_counts __percpu *cnt;	/* env->cnt, used per header */
 	u32 p, end;	/* what segment_slow() leaves to parse */
 	bool drop;
+	bool moved;	/* an edit may have moved what seg->read() returned */
 	u8 gap;		/* STOP or HOLD: what gap() decided, not a check */
 };
 
@@ -299,6 +300,7 @@ static void dir_acked(struct tpkt_dir *d, u32 ack)
 static void edit(struct run *r, u32 seg_off, u32 so, u8 val)
 {
 	r->env->sink->edit(r->env->ctx, seg_off, val);
+	r->moved = true;
 	tpkt_count_inc(r->cnt->ctr[NF_TPKT_CTR_EDITS]);
 	hist_push(r, so, val);
 }
@@ -728,7 +730,13 @@ static void parse(struct run *r, const struct tpkt_seg *seg, u32 p, u32 end)
 		data = seg->read(seg, p, n, buf);
 		if (!data)
 			return;
-		for (i = 0; i < n && d->pos < d->hneed; i++, p++) {
+		/*
+		 * An edit can reallocate the skb's head (a clone's, say):
+		 * read again after one rather than go on through @data.
+		 */
+		r->moved = false;
+		for (i = 0; i < n && d->pos < d->hneed && !r->moved;
+		     i++, p++) {
 			if (!d->pos && n - i > IDX_CODE &&
 			    clean_header(r, data + i)) {
 				d->pos = IDX_CODE + 1;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "feed.h"
 
@@ -17,15 +18,37 @@ static void *grow(void *p, size_t *cap, size_t n, size_t size)
 	return p;
 }
 
+static u8 *copy_of(const u8 *p, u32 len)
+{
+	u8 *c = malloc(len ? len : 1);
+
+	if (!c) {
+		perror("malloc");
+		abort();
+	}
+	if (len)
+		memcpy(c, p, len);
+	return c;
+}
+
+/*
+ * Every edit moves the segment's bytes, as skb_ensure_writable() does when
+ * it reallocates a cloned head: a pointer the engine kept from an earlier
+ * read now points into freed memory, which ASan reports.
+ */
 static void on_edit(void *ctx, u32 seg_off, u8 val)
 {
 	struct feed *f = ctx;
+	u8 *old = f->head;
 
 	if (seg_off >= f->cur_len) {
 		fprintf(stderr, "edit at %u outside a %u byte segment\n",
 			seg_off, f->cur_len);
 		abort();
 	}
+	f->head = copy_of(old, f->cur_len);
+	free(old);
+	f->head[seg_off] = val;
 	if (f->cur)
 		f->cur[seg_off] = val;
 	f->edits = grow(f->edits, &f->cap_edits, f->n_edits,
@@ -74,12 +97,15 @@ static const struct tpkt_sink feed_sink = {
 	.hist_alloc = on_hist,
 };
 
+/* The bytes where the segment's head is now (see on_edit). */
 static const u8 *read_buf(const struct tpkt_seg *seg, u32 off, u32 n, u8 *buf)
 {
+	const struct feed *f = seg->priv;
+
 	(void)buf;
 	if (off + n > seg->len || off + n < off)
 		return NULL;
-	return (const u8 *)seg->priv + off;
+	return f->head + off;
 }
 
 void feed_init(struct feed *f, unsigned int mode, const u8 *action,
@@ -121,13 +147,20 @@ static int feed_seg(struct feed *f, unsigned int dir, struct tpkt_seg *seg,
 		.pol = &f->pol, .sink = &feed_sink, .ctx = f, .cnt = &f->cnt,
 	};
 
+	int v;
+
 	f->cur_dir = dir;
 	f->cur_off = off;
 	f->cur = out;
 	f->cur_len = seg->len;
 	if (out && seg->len)
 		memcpy(out, seg->priv, seg->len);
-	return tpkt_flow_segment(&f->flow, dir, &env, seg);
+	f->head = copy_of(seg->priv, seg->len);
+	seg->priv = f;
+	v = tpkt_flow_segment(&f->flow, dir, &env, seg);
+	free(f->head);
+	f->head = NULL;
+	return v;
 }
 
 int feed_syn(struct feed *f, unsigned int dir, u32 isn)

@@ -37,6 +37,7 @@ struct feed {
 	u32 cur_off;
 	u8 *cur;
 	u32 cur_len;
+	u8 *head;	/* the segment's bytes, moved by every edit */
 };
 
 /* Policy: everything configured as in @action (NULL: defaults), @mode. */
