@@ -68,6 +68,43 @@ const char *event_hook_name(unsigned int hook);
 void event_print_text(FILE *f, const struct tpktctl_event *e, bool show_time);
 
 /*
+ * The fields of an event, in the order the text line and the JSON object
+ * have them: the one list that JSON and the journal (journal.h) are
+ * made from, so that a field added here reaches both.
+ */
+enum event_field_type {
+	EVENT_FIELD_STRING,
+	EVENT_FIELD_UINT,
+	EVENT_FIELD_ENDPOINT,	/* a string, "ADDR:PORT" or "[ADDR6]:PORT" */
+};
+
+struct event_field {
+	const char *name;	/* JSON key: lower case, words joined by '_' */
+	enum event_field_type type;
+	bool known;
+	/* not known: null in JSON; else (where and when) left out */
+	bool nullable;
+	const char *str;	/* STRING, ENDPOINT */
+	unsigned long long uint;	/* UINT */
+};
+
+#define EVENT_FIELDS_MAX	16
+
+/* What the string values of a field list point into, besides @e. */
+struct event_field_text {
+	char time[EVENT_TIME_LEN];
+	char orig[2 * sizeof(((struct tpktctl_event *)0)->orig) + 1];
+};
+
+/*
+ * Fill @f (EVENT_FIELDS_MAX entries) with the fields of @e; strings
+ * point into @e and @t, which must outlive @f.  Returns how many.
+ * orig is always known, "" when the event has no bytes.
+ */
+unsigned int event_fields(const struct tpktctl_event *e,
+			  struct event_field *f, struct event_field_text *t);
+
+/*
  * The same fields as a json-c object (keys above).  NULL on allocation
  * failure.
  */
