@@ -163,3 +163,45 @@ json_object *event_json(const struct tpktctl_event *e)
 	}
 	return o;
 }
+
+const char *event_notice_name(enum event_notice_kind kind)
+{
+	static const char *const names[] = {
+		[EVENT_NOTICE_SUPPRESSED] = "suppressed",
+		[EVENT_NOTICE_LOST] = "lost",
+		[EVENT_NOTICE_WAITING] = "waiting",
+		[EVENT_NOTICE_UNLOADED] = "unloaded",
+		[EVENT_NOTICE_LOADED] = "loaded",
+	};
+
+	return (unsigned int)kind < __EVENT_NOTICE_MAX ? names[kind] : NULL;
+}
+
+char *event_notice_text(const struct event_notice *n, char *buf, size_t len)
+{
+	switch (n->kind) {
+	case EVENT_NOTICE_SUPPRESSED:
+		snprintf(buf, len, "%llu event%s suppressed (event-rate, or "
+			 "no memory in the kernel)", n->count,
+			 n->count == 1 ? "" : "s");
+		break;
+	case EVENT_NOTICE_LOST:
+		snprintf(buf, len, "events lost: the receive buffer "
+			 "overflowed");
+		break;
+	case EVENT_NOTICE_WAITING:
+		snprintf(buf, len, "nf_tpkt is not loaded: waiting for it");
+		break;
+	case EVENT_NOTICE_UNLOADED:
+		snprintf(buf, len, "nf_tpkt was unloaded%s",
+			 n->wait ? ": waiting for it to be loaded again" : "");
+		break;
+	case EVENT_NOTICE_LOADED:
+		snprintf(buf, len, "nf_tpkt is loaded: monitoring its events");
+		break;
+	default:
+		snprintf(buf, len, "?");
+		break;
+	}
+	return buf;
+}

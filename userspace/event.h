@@ -110,4 +110,31 @@ unsigned int event_fields(const struct tpktctl_event *e,
  */
 json_object *event_json(const struct tpktctl_event *e);
 
+/*
+ * What monitor says about itself, between events: to standard error, or
+ * to the journal with -o journal (journal.h).
+ */
+enum event_notice_kind {
+	EVENT_NOTICE_SUPPRESSED,	/* events_suppressed grew by @count */
+	EVENT_NOTICE_LOST,		/* our receive buffer overflowed */
+	EVENT_NOTICE_WAITING,		/* not loaded: waiting for it (--wait) */
+	EVENT_NOTICE_UNLOADED,		/* it went away while monitored */
+	EVENT_NOTICE_LOADED,		/* monitoring again after waiting */
+	__EVENT_NOTICE_MAX,
+};
+
+struct event_notice {
+	enum event_notice_kind kind;
+	unsigned long long count;	/* SUPPRESSED */
+	bool wait;			/* UNLOADED: waiting for it again */
+	bool has_netns;
+	unsigned int netns;		/* the monitor's namespace inode */
+};
+
+/* "suppressed", "lost", ...: a word for scripts; NULL if none. */
+const char *event_notice_name(enum event_notice_kind kind);
+
+/* One sentence, no newline, into @buf; returns @buf. */
+char *event_notice_text(const struct event_notice *n, char *buf, size_t len);
+
 #endif /* TPKTCTL_EVENT_H */
