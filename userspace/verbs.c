@@ -825,6 +825,7 @@ struct monitor_ctx {
 	u64 suppressed;
 	struct timespec suppressed_at;
 	bool events_since;	/* an event came since it was read */
+	bool trailing;		/* read after events: once more a second on */
 };
 
 static unsigned int attr_u32(struct nlattr **tb, int type, bool *has)
@@ -975,10 +976,11 @@ static long ms_since(const struct timespec *t)
 /*
  * The kernel sends no word of the events it suppresses; its counter
  * says how many.  It is read at most once a second, and only after
- * events, so an idle monitor sleeps; a second after the last event it
- * is read once more, for the end of a burst.  A counter lower than
- * before was reset (stats reset): all of it is new.  Counted are the
- * namespace's suppressions, whichever monitor they were kept from.
+ * events, so an idle monitor sleeps; once more a second after a read
+ * that events caused, since a burst's suppressed events come after the
+ * last one let through.  A counter lower than before was reset (stats
+ * reset): all of it is new.  Counted are the namespace's suppressions,
+ * whichever monitor they were kept from.
  */
 static void check_suppressed(struct monitor_ctx *m, bool base)
 {
@@ -989,6 +991,7 @@ static void check_suppressed(struct monitor_ctx *m, bool base)
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &m->suppressed_at);
+	m->trailing = !base && m->events_since;
 	m->events_since = false;
 	if (!base && m->have_suppressed && v != m->suppressed &&
 	    (v > m->suppressed || v))
@@ -1003,7 +1006,7 @@ static int monitor_timeout(struct monitor_ctx *m)
 {
 	long left;
 
-	if (!m->events_since || !m->have_suppressed)
+	if ((!m->events_since && !m->trailing) || !m->have_suppressed)
 		return -1;
 	left = 1000 - ms_since(&m->suppressed_at);
 	return left > 0 ? (int)left : 0;
@@ -1030,6 +1033,18 @@ static void notify_systemd(const char *status)
 	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
 }
 
+/* The module went away: said; -1 if that ends the monitor (no --wait). */
+static int monitor_gone(struct monitor_ctx *m)
+{
+	m->ev.family = 0;
+	m->have_suppressed = m->events_since = m->trailing = false;
+	monitor_notice(m, EVENT_NOTICE_UNLOADED, 0);
+	if (!m->wait)
+		return -1;
+	notify_systemd("waiting for nf_tpkt");
+	return 0;
+}
+
 /*
  * Events until interrupted.  The module's family coming and going is
  * seen on nlctrl's notify group (the socket just falls silent when the
@@ -1049,13 +1064,11 @@ static int monitor_run(struct monitor_ctx *m)
 			lookup = false;
 			err = monitor_join(m, !joined);
 			if (err == -ENOENT && joined) {
+				/* gone, its notice lost with the events */
 				joined = false;
-				m->ev.family = 0;
-				monitor_notice(m, EVENT_NOTICE_UNLOADED, 0);
-				if (!m->wait)
+				if (monitor_gone(m))
 					return TPKTCTL_EXIT_RUNTIME;
 				waiting = true;
-				notify_systemd("waiting for nf_tpkt");
 			} else if (err == -ENOENT && !waiting) {
 				if (!m->wait) {
 					tpktctl_err("nf_tpkt is not loaded: run "
@@ -1089,17 +1102,13 @@ static int monitor_run(struct monitor_ctx *m)
 		}
 		if ((change & TNL_FAMILY_GONE) && joined) {
 			joined = false;
-			m->ev.family = 0;
-			m->have_suppressed = false;
-			monitor_notice(m, EVENT_NOTICE_UNLOADED, 0);
-			if (!m->wait)
+			if (monitor_gone(m))
 				return TPKTCTL_EXIT_RUNTIME;
 			waiting = true;
-			notify_systemd("waiting for nf_tpkt");
 		}
 		if (change & TNL_FAMILY_BACK)
 			lookup = true;
-		if (joined && m->events_since && !monitor_timeout(m))
+		if (joined && !monitor_timeout(m))
 			check_suppressed(m, false);
 	}
 }
