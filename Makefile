@@ -219,7 +219,8 @@ check-vm: vm-prereqs
 # (VM_PRIMARY, the one linux-image-amd64 installs), all but VM_LATER_EXCEPT
 # on the newest (VM_NEWEST), and VM_TIER_TESTS on the others: the data path
 # and the control plane where kernels differ (netfilter hooks, GSO, TCP,
-# genetlink, namespaces, unloading).  dkms compiles the module inside the
+# genetlink, namespaces, unloading; journal: nlctrl's notices of a family
+# unloaded and loaded again).  dkms compiles the module inside the
 # guest, 2 to 3 minutes under TCG; the host builds it for every kernel.
 # VM_TESTS=... runs those tests on every kernel; make check-vm KVER=... the
 # whole suite on one.
@@ -233,7 +234,7 @@ VM_TIER_TESTS ?= tools not_loaded field_report_off field_report_monitor \
 	field_report_normalize field_report_enforce segmentation_offloads_on \
 	segmentation_offloads_off netem snap7_normalize snap7_enforce \
 	adversary_urgent hostile_garbage flood_cap flood_fail_open \
-	flood_fail_closed concurrency unprivileged unload_under_traffic
+	flood_fail_closed concurrency unprivileged unload_under_traffic journal
 
 # DKMS's own build of the module for every kernel, natively, with the
 # dkms of each kernel's suite (tests/dkms/check_all.sh)

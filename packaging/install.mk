@@ -2,8 +2,9 @@
 # BUILD and KDIR.
 #
 #   make install         tpktctl, tpktctl(8), bash completion, the module for
-#                        KVER (built before: make), the systemd unit and its
-#                        udev rule, and the example /etc files if absent
+#                        KVER (built before: make), the systemd units (the
+#                        policy's, with its udev rule, and the events'
+#                        monitor), and the example /etc files if absent
 #   make install-tools   all of that but the module
 #   make install-module  the module only, then depmod
 #   make uninstall       remove what install installed; /etc files that
@@ -42,6 +43,7 @@ PKG_SUB = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' 
 # what uninstall removes unconditionally (the /etc files are compared first)
 PKG_FILES = $(SBINDIR)/tpktctl $(MANDIR)/man8/tpktctl.8 \
 	    $(BASHCOMPDIR)/tpktctl $(SYSTEMDUNITDIR)/nf_tpkt.service \
+	    $(SYSTEMDUNITDIR)/nf_tpkt-monitor.service \
 	    $(UDEVRULESDIR)/60-nf_tpkt.rules
 # installed path : example it starts as
 PKG_ETC = $(SYSCONFDIR)/nf_tpkt.conf:packaging/nf_tpkt.conf \
@@ -78,6 +80,9 @@ define pkg_install_tools
 	$(PKG_SUB) packaging/nf_tpkt.service.in \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/nf_tpkt.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/nf_tpkt.service
+	$(PKG_SUB) packaging/nf_tpkt-monitor.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/nf_tpkt-monitor.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/nf_tpkt-monitor.service
 	$(PKG_SUB) packaging/60-nf_tpkt.rules.in \
 		>$(DESTDIR)$(UDEVRULESDIR)/60-nf_tpkt.rules
 	chmod 0644 $(DESTDIR)$(UDEVRULESDIR)/60-nf_tpkt.rules
@@ -114,6 +119,7 @@ install-module:
 uninstall:
 	@# an enabled unit would leave its links behind
 	$(if $(PKG_SYSTEMD),-systemctl disable nf_tpkt.service 2>/dev/null)
+	$(if $(PKG_SYSTEMD),-systemctl disable nf_tpkt-monitor.service 2>/dev/null)
 	rm -f $(addprefix $(DESTDIR),$(PKG_FILES))
 	@for e in $(PKG_ETC); do f=$(DESTDIR)$${e%%:*}; \
 		[ -e "$$f" ] || continue; \

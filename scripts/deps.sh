@@ -47,6 +47,9 @@ vm_pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 nftables
 # openssl for a signing key
 unit_pkgs+=(systemd man-db)
 vm_pkgs+=(dkms udev openssl)
+# monitor -o journal: libsystemd's journal API; its checks run a private
+# systemd-journald (in the systemd package) and read it with journalctl
+unit_pkgs+=(libsystemd-dev)
 
 missing() {
 	local p out=()

@@ -4,10 +4,11 @@
 #   make tpktctl          $(BUILD)/tpktctl
 #   make check-userspace  cmocka tests (ASan/UBSan) and capture checks
 
-# Libraries: inspect needs libpcap and json-c; the netlink verbs
-# (userspace/nl.c) add libnl-genl-3.0.  The tests link only the offline
-# part and so do without libnl.
-TEST_PKGS       := libpcap json-c
+# Libraries: inspect needs libpcap and json-c, monitor's journal output
+# (userspace/journal.c) libsystemd; the netlink verbs (userspace/nl.c)
+# add libnl-genl-3.0.  The tests link only the offline part and so do
+# without libnl.
+TEST_PKGS       := libpcap json-c libsystemd
 TPKTCTL_PKGS    := $(TEST_PKGS) \
 		   $(if $(wildcard userspace/nl.c),libnl-genl-3.0)
 TPKTCTL_PKG_CFLAGS = $(shell pkg-config --cflags $(TPKTCTL_PKGS))
@@ -24,7 +25,8 @@ USERSPACE_HDR   := $(wildcard userspace/*.h) include/tpkt/*.h \
 USERSPACE_LIB   := userspace/names.c userspace/policy_words.c \
 		   userspace/policy_print.c userspace/pcap_io.c \
 		   userspace/defrag.c userspace/inspect.c userspace/util.c \
-		   userspace/prometheus.c userspace/event.c
+		   userspace/prometheus.c userspace/event.c \
+		   userspace/journal.c
 USERSPACE_TESTS := $(patsubst tests/userspace/%.c,%, \
 		     $(wildcard tests/userspace/test_*.c))
 USERSPACE_CHECKS := $(wildcard tests/userspace/check_*.sh)

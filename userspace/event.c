@@ -2,6 +2,7 @@
 /*
  * The one event printer of monitor and inspect (event.h).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,58 +86,122 @@ void event_print_text(FILE *f, const struct tpktctl_event *e, bool show_time)
 	fputc('\n', f);
 }
 
-/*
- * Add @key: @v (NULL: null).  False, @v freed, if @ok says an allocation
- * failed already or adding fails.
- */
-static bool jadd(json_object *o, const char *key, json_object *v, bool ok)
+/* Append one field to @f at *@n. */
+static void field(struct event_field *f, unsigned int *n, const char *name,
+		  enum event_field_type type, bool known, bool nullable,
+		  const char *str, unsigned long long uint)
 {
-	if (!ok || json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return false;
-	}
-	return true;
+	f[*n] = (struct event_field){
+		.name = name, .type = type, .known = known,
+		.nullable = nullable, .str = str, .uint = uint,
+	};
+	(*n)++;
 }
 
-static bool jstr(json_object *o, const char *key, const char *s)
+unsigned int event_fields(const struct tpktctl_event *e,
+			  struct event_field *f, struct event_field_text *t)
 {
-	json_object *v = s ? json_object_new_string(s) : NULL;
+	unsigned int n = 0;
 
-	return jadd(o, key, v, !s || v);
-}
-
-static bool jint(json_object *o, const char *key, bool has, int64_t n)
-{
-	json_object *v = has ? json_object_new_int64(n) : NULL;
-
-	return jadd(o, key, v, !has || v);
+	hex_str(e, t->orig);
+	if (e->has_time)
+		event_time_str(&e->time, t->time);
+	else
+		t->time[0] = '\0';
+	/* where and when: there only when known */
+	field(f, &n, "time", EVENT_FIELD_STRING, e->has_time, false,
+	      t->time, 0);
+	field(f, &n, "file", EVENT_FIELD_STRING, e->file, false, e->file, 0);
+	field(f, &n, "frame", EVENT_FIELD_UINT, e->frame, false, NULL,
+	      e->frame);
+	/* the event's own: always there, null when it has none */
+	field(f, &n, "src", EVENT_FIELD_ENDPOINT, true, true, e->src, 0);
+	field(f, &n, "dst", EVENT_FIELD_ENDPOINT, true, true, e->dst, 0);
+	field(f, &n, "check", EVENT_FIELD_STRING, e->check, true, e->check, 0);
+	field(f, &n, "action", EVENT_FIELD_STRING, e->action, true,
+	      e->action, 0);
+	field(f, &n, "tpdu", EVENT_FIELD_STRING, e->tpdu, true, e->tpdu, 0);
+	field(f, &n, "offset", EVENT_FIELD_UINT, e->has_offset, true, NULL,
+	      e->offset);
+	field(f, &n, "tpkt_offset", EVENT_FIELD_UINT, e->has_tpkt_offset,
+	      true, NULL, e->tpkt_offset);
+	field(f, &n, "value", EVENT_FIELD_UINT, e->has_value, true, NULL,
+	      e->value);
+	field(f, &n, "orig", EVENT_FIELD_STRING, true, true, t->orig, 0);
+	field(f, &n, "hook", EVENT_FIELD_STRING, e->hook, false, e->hook, 0);
+	field(f, &n, "dev", EVENT_FIELD_STRING, e->dev, false, e->dev, 0);
+	field(f, &n, "netns", EVENT_FIELD_UINT, e->has_netns, false, NULL,
+	      e->netns);
+	return n;
 }
 
 json_object *event_json(const struct tpktctl_event *e)
 {
-	json_object *o = json_object_new_object();
-	char t[EVENT_TIME_LEN], orig[2 * sizeof(e->orig) + 1];
-	bool ok;
+	struct event_field f[EVENT_FIELDS_MAX];
+	json_object *o = json_object_new_object(), *v;
+	struct event_field_text t;
+	unsigned int i, n;
 
 	if (!o)
 		return NULL;
-	hex_str(e, orig);
-	ok = (!e->has_time || jstr(o, "time", event_time_str(&e->time, t))) &&
-	     (!e->file || jstr(o, "file", e->file)) &&
-	     (!e->frame || jint(o, "frame", true, (int64_t)e->frame)) &&
-	     jstr(o, "src", e->src) && jstr(o, "dst", e->dst) &&
-	     jstr(o, "check", e->check) && jstr(o, "action", e->action) &&
-	     jstr(o, "tpdu", e->tpdu) &&
-	     jint(o, "offset", e->has_offset, e->offset) &&
-	     jint(o, "tpkt_offset", e->has_tpkt_offset, e->tpkt_offset) &&
-	     jint(o, "value", e->has_value, e->value) &&
-	     jstr(o, "orig", orig) &&
-	     (!e->hook || jstr(o, "hook", e->hook)) &&
-	     (!e->dev || jstr(o, "dev", e->dev)) &&
-	     (!e->has_netns || jint(o, "netns", true, e->netns));
-	if (!ok) {
-		json_object_put(o);
-		return NULL;
+	n = event_fields(e, f, &t);
+	for (i = 0; i < n; i++) {
+		if (!f[i].known && !f[i].nullable)
+			continue;
+		v = NULL;
+		if (f[i].known && f[i].type == EVENT_FIELD_UINT)
+			v = json_object_new_int64((int64_t)f[i].uint);
+		else if (f[i].known)
+			v = json_object_new_string(f[i].str);
+		/* v is NULL for a null, and on allocation failure */
+		if ((f[i].known && !v) ||
+		    json_object_object_add(o, f[i].name, v)) {
+			json_object_put(v);
+			json_object_put(o);
+			return NULL;
+		}
 	}
 	return o;
+}
+
+const char *event_notice_name(enum event_notice_kind kind)
+{
+	static const char *const names[] = {
+		[EVENT_NOTICE_SUPPRESSED] = "suppressed",
+		[EVENT_NOTICE_LOST] = "lost",
+		[EVENT_NOTICE_WAITING] = "waiting",
+		[EVENT_NOTICE_UNLOADED] = "unloaded",
+		[EVENT_NOTICE_LOADED] = "loaded",
+	};
+
+	return (unsigned int)kind < __EVENT_NOTICE_MAX ? names[kind] : NULL;
+}
+
+char *event_notice_text(const struct event_notice *n, char *buf, size_t len)
+{
+	switch (n->kind) {
+	case EVENT_NOTICE_SUPPRESSED:
+		snprintf(buf, len, "%llu event%s suppressed (event-rate, or "
+			 "no memory in the kernel)", n->count,
+			 n->count == 1 ? "" : "s");
+		break;
+	case EVENT_NOTICE_LOST:
+		snprintf(buf, len, "events lost: the receive buffer "
+			 "overflowed");
+		break;
+	case EVENT_NOTICE_WAITING:
+		snprintf(buf, len, "nf_tpkt is not loaded: waiting for it");
+		break;
+	case EVENT_NOTICE_UNLOADED:
+		snprintf(buf, len, "nf_tpkt was unloaded%s",
+			 n->wait ? ": waiting for it to be loaded again" : "");
+		break;
+	case EVENT_NOTICE_LOADED:
+		snprintf(buf, len, "nf_tpkt is loaded: monitoring its events");
+		break;
+	default:
+		snprintf(buf, len, "?");
+		break;
+	}
+	return buf;
 }

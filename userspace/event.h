@@ -68,9 +68,73 @@ const char *event_hook_name(unsigned int hook);
 void event_print_text(FILE *f, const struct tpktctl_event *e, bool show_time);
 
 /*
+ * The fields of an event, in the order the text line and the JSON object
+ * have them: the one list that JSON and the journal (journal.h) are
+ * made from, so that a field added here reaches both.
+ */
+enum event_field_type {
+	EVENT_FIELD_STRING,
+	EVENT_FIELD_UINT,
+	EVENT_FIELD_ENDPOINT,	/* a string, "ADDR:PORT" or "[ADDR6]:PORT" */
+};
+
+struct event_field {
+	const char *name;	/* JSON key: lower case, words joined by '_' */
+	enum event_field_type type;
+	bool known;
+	/* not known: null in JSON; else (where and when) left out */
+	bool nullable;
+	const char *str;	/* STRING, ENDPOINT */
+	unsigned long long uint;	/* UINT */
+};
+
+#define EVENT_FIELDS_MAX	16
+
+/* What the string values of a field list point into, besides @e. */
+struct event_field_text {
+	char time[EVENT_TIME_LEN];
+	char orig[2 * sizeof(((struct tpktctl_event *)0)->orig) + 1];
+};
+
+/*
+ * Fill @f (EVENT_FIELDS_MAX entries) with the fields of @e; strings
+ * point into @e and @t, which must outlive @f.  Returns how many.
+ * orig is always known, "" when the event has no bytes.
+ */
+unsigned int event_fields(const struct tpktctl_event *e,
+			  struct event_field *f, struct event_field_text *t);
+
+/*
  * The same fields as a json-c object (keys above).  NULL on allocation
  * failure.
  */
 json_object *event_json(const struct tpktctl_event *e);
+
+/*
+ * What monitor says about itself, between events: to standard error, or
+ * to the journal with -o journal (journal.h).
+ */
+enum event_notice_kind {
+	EVENT_NOTICE_SUPPRESSED,	/* events_suppressed grew by @count */
+	EVENT_NOTICE_LOST,		/* our receive buffer overflowed */
+	EVENT_NOTICE_WAITING,		/* not loaded: waiting for it (--wait) */
+	EVENT_NOTICE_UNLOADED,		/* it went away while monitored */
+	EVENT_NOTICE_LOADED,		/* monitoring again after waiting */
+	__EVENT_NOTICE_MAX,
+};
+
+struct event_notice {
+	enum event_notice_kind kind;
+	unsigned long long count;	/* SUPPRESSED */
+	bool wait;			/* UNLOADED: waiting for it again */
+	bool has_netns;
+	unsigned int netns;		/* the monitor's namespace inode */
+};
+
+/* "suppressed", "lost", ...: a word for scripts; NULL if none. */
+const char *event_notice_name(enum event_notice_kind kind);
+
+/* One sentence, no newline, into @buf; returns @buf. */
+char *event_notice_text(const struct event_notice *n, char *buf, size_t len);
 
 #endif /* TPKTCTL_EVENT_H */

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,7 +82,7 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-int tnl_open(struct tnl *t)
+int tnl_connect(struct tnl *t)
 {
 	int one = 1, err;
 
@@ -95,30 +96,50 @@ int tnl_open(struct tnl *t)
 	if (err < 0) {
 		tpktctl_err("cannot open a generic netlink socket: %s",
 			    nl_geterror(err));
-		goto fail;
+		nl_socket_free(t->sk);
+		t->sk = NULL;
+		return -1;
 	}
 	/* messages and attribute offsets for errors, without the echo */
 	setsockopt(nl_socket_get_fd(t->sk), SOL_NETLINK, NETLINK_EXT_ACK,
 		   &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(t->sk), SOL_NETLINK, NETLINK_CAP_ACK,
 		   &one, sizeof(one));
-	t->family = genl_ctrl_resolve(t->sk, NF_TPKT_GENL_NAME);
-	if (t->family < 0) {
-		if (t->family == -NLE_OBJ_NOTFOUND)
-			tpktctl_err("nf_tpkt is not loaded: run modprobe nf_tpkt");
-		else
-			tpktctl_err("cannot look up the nf_tpkt family: %s",
-				    nl_geterror(t->family));
-		goto fail;
+	return 0;
+}
+
+int tnl_resolve(struct tnl *t)
+{
+	int family = genl_ctrl_resolve(t->sk, NF_TPKT_GENL_NAME);
+
+	if (family == -NLE_OBJ_NOTFOUND)
+		return -ENOENT;
+	if (family < 0) {
+		tpktctl_err("cannot look up the nf_tpkt family: %s",
+			    nl_geterror(family));
+		return -1;
 	}
+	t->family = family;
 	nl_socket_modify_err_cb(t->sk, NL_CB_CUSTOM, on_error, t);
 	/* tnl_request() asks for acks itself, only where no reply comes */
 	nl_socket_disable_auto_ack(t->sk);
 	return 0;
-fail:
-	nl_socket_free(t->sk);
-	t->sk = NULL;
-	return -1;
+}
+
+int tnl_open(struct tnl *t)
+{
+	int err;
+
+	if (tnl_connect(t))
+		return -1;
+	err = tnl_resolve(t);
+	if (err == -ENOENT)
+		tpktctl_err("nf_tpkt is not loaded: run modprobe nf_tpkt");
+	if (err) {
+		tnl_close(t);
+		return -1;
+	}
+	return 0;
 }
 
 void tnl_close(struct tnl *t)
@@ -213,18 +234,58 @@ void tnl_perror(const struct tnl *t, const char *what)
 		tpktctl_err("%s: %s", what, strerror(-t->err));
 }
 
-int tnl_subscribe_events(struct tnl *t)
+int tnl_events_open(struct tnl_events *ev, struct tnl *req)
 {
-	int grp = genl_ctrl_resolve_grp(t->sk, NF_TPKT_GENL_NAME,
+	int grp, err;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->sk = nl_socket_alloc();
+	if (!ev->sk) {
+		tpktctl_err("out of memory");
+		return -1;
+	}
+	err = genl_connect(ev->sk);
+	if (err < 0) {
+		tpktctl_err("cannot open a generic netlink socket: %s",
+			    nl_geterror(err));
+		goto fail;
+	}
+	/* multicasts only: they carry no sequence numbers of ours */
+	nl_socket_disable_seq_check(ev->sk);
+	grp = genl_ctrl_resolve_grp(req->sk, "nlctrl", "notify");
+	if (grp < 0) {
+		tpktctl_err("monitor: no nlctrl notify group: %s",
+			    nl_geterror(grp));
+		goto fail;
+	}
+	err = nl_socket_add_membership(ev->sk, grp);
+	if (err < 0) {
+		tpktctl_err("monitor: cannot join nlctrl's notify group: %s",
+			    nl_geterror(err));
+		goto fail;
+	}
+	return 0;
+fail:
+	nl_socket_free(ev->sk);
+	ev->sk = NULL;
+	return -1;
+}
+
+int tnl_events_join(struct tnl_events *ev, struct tnl *req)
+{
+	int grp = genl_ctrl_resolve_grp(req->sk, NF_TPKT_GENL_NAME,
 					NF_TPKT_MCGRP_EVENTS);
 	int err;
 
+	if (grp == -NLE_OBJ_NOTFOUND)
+		return -ENOENT;
 	if (grp < 0) {
 		tpktctl_err("the nf_tpkt module has no events group: %s",
 			    nl_geterror(grp));
 		return -1;
 	}
-	err = nl_socket_add_membership(t->sk, grp);
+	/* again after a lost notice: a group joined twice is joined once */
+	err = nl_socket_add_membership(ev->sk, grp);
 	if (err < 0) {
 		if (err == -NLE_PERM)
 			tpktctl_err("monitor: permission denied: needs "
@@ -235,22 +296,90 @@ int tnl_subscribe_events(struct tnl *t)
 				    nl_geterror(err));
 		return -1;
 	}
-	nl_socket_disable_seq_check(t->sk);
+	ev->family = req->family;
 	return 0;
 }
 
-int tnl_receive_events(struct tnl *t, tnl_reply_fn fn, void *arg)
+struct events_ctx {
+	struct tnl_events *ev;
+	tnl_reply_fn fn;
+	void *arg;
+	unsigned int change;
+	int err;
+};
+
+/* nlctrl's word on a family: its registration or its end. */
+static void on_ctrl(struct events_ctx *c, struct nlmsghdr *nlh)
 {
-	struct reply_ctx rc = { .fn = fn, .arg = arg };
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct genlmsghdr *g = nlmsg_data(nlh);
+
+	if (genlmsg_parse(nlh, 0, tb, CTRL_ATTR_MAX, NULL) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_NAME] ||
+	    strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]),
+		   NF_TPKT_GENL_NAME))
+		return;
+	if (g->cmd == CTRL_CMD_DELFAMILY)
+		c->change |= TNL_FAMILY_GONE;
+	else if (g->cmd == CTRL_CMD_NEWFAMILY)
+		c->change |= TNL_FAMILY_BACK;
+}
+
+static int on_multicast(struct nl_msg *msg, void *arg)
+{
+	struct events_ctx *c = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[NF_TPKT_A_MAX + 1];
 	int err;
 
-	nl_socket_modify_cb(t->sk, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &rc);
-	for (;;) {
-		err = nl_recvmsgs_default(t->sk);
-		if (rc.err)
-			return rc.err > 0 ? 0 : rc.err;
-		if (err < 0 && err != -NLE_INTR && err != -NLE_AGAIN &&
-		    err != -NLE_NOMEM)
-			return -EIO;
+	if (nlh->nlmsg_type == GENL_ID_CTRL) {
+		on_ctrl(c, nlh);
+		return NL_OK;
 	}
+	/* an event of a family id that is no longer nf_tpkt's is not ours */
+	if (!c->ev->family || nlh->nlmsg_type != c->ev->family)
+		return NL_OK;
+	if (genlmsg_parse(nlh, 0, tb, NF_TPKT_A_MAX, NULL) < 0)
+		return NL_OK;
+	err = c->fn(tb, c->arg);
+	if (err) {
+		c->err = err;
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+int tnl_events_read(struct tnl_events *ev, int timeout_ms, tnl_reply_fn fn,
+		    void *arg, unsigned int *change)
+{
+	struct events_ctx c = { .ev = ev, .fn = fn, .arg = arg };
+	struct pollfd p = { .fd = nl_socket_get_fd(ev->sk), .events = POLLIN };
+	int err;
+
+	*change = 0;
+	err = poll(&p, 1, timeout_ms);
+	if (err < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (!err)
+		return 0;
+	nl_socket_modify_cb(ev->sk, NL_CB_VALID, NL_CB_CUSTOM, on_multicast,
+			    &c);
+	/* one datagram: poll said there is one, so this does not block */
+	err = nl_recvmsgs_default(ev->sk);
+	*change = c.change;
+	if (c.err)
+		return c.err;
+	/* libnl's word for the kernel's ENOBUFS: multicasts were dropped */
+	if (err == -NLE_NOMEM)
+		return -ENOBUFS;
+	if (err < 0 && err != -NLE_INTR && err != -NLE_AGAIN)
+		return -EIO;
+	return 0;
+}
+
+void tnl_events_close(struct tnl_events *ev)
+{
+	if (ev->sk)
+		nl_socket_free(ev->sk);
+	ev->sk = NULL;
 }

@@ -28,6 +28,14 @@ int tnl_enter_netns(const char *name);
 
 /* Connect and resolve the family; 0 or -1 with a message printed. */
 int tnl_open(struct tnl *t);
+
+/*
+ * tnl_open() in two: a socket (0 or -1, said), then the family: 0,
+ * -ENOENT when nf_tpkt is not loaded (not said), -1 (said).  Resolving
+ * again after the module came back finds its new family id.
+ */
+int tnl_connect(struct tnl *t);
+int tnl_resolve(struct tnl *t);
 void tnl_close(struct tnl *t);
 
 /* Builds a request's attributes; returns 0 or a negative value. */
@@ -46,10 +54,39 @@ int tnl_request(struct tnl *t, int cmd, int flags, tnl_build_fn build,
 /* Print the last error of @t for @what ("set", "flows"...). */
 void tnl_perror(const struct tnl *t, const char *what);
 
-/* Join the "events" group; 0 or -1 (message printed). */
-int tnl_subscribe_events(struct tnl *t);
+/*
+ * What monitor listens on: a socket for multicasts only, in nlctrl's
+ * "notify" group (families registered and gone) and, once joined, in
+ * nf_tpkt's "events" group.  Requests go through another socket (@req):
+ * a reply read here would be mistaken for a multicast, and the reverse.
+ */
+struct tnl_events {
+	struct nl_sock *sk;
+	int family;		/* whose events are ours; 0: none joined */
+};
 
-/* Receive and hand events to @fn until it returns non-zero or an error. */
-int tnl_receive_events(struct tnl *t, tnl_reply_fn fn, void *arg);
+/* The socket, in nlctrl's group; 0 or -1 (message printed). */
+int tnl_events_open(struct tnl_events *ev, struct tnl *req);
+
+/*
+ * Join the events group of the family @req resolved: 0, -ENOENT if it
+ * went away meanwhile (not said), -1 (said: EPERM and the like).
+ */
+int tnl_events_join(struct tnl_events *ev, struct tnl *req);
+
+/* What tnl_events_read() saw of the nf_tpkt family, as bits. */
+#define TNL_FAMILY_GONE	1	/* unregistered: the module went away */
+#define TNL_FAMILY_BACK	2	/* registered (again) */
+
+/*
+ * Wait at most @timeout_ms (-1: for ever) for one datagram, hand the
+ * events in it to @fn and say in @change what became of the family.
+ * Returns 0 (also on timeout), what @fn returned when not 0, -ENOBUFS
+ * when the receive buffer overflowed (multicasts, events or nlctrl's
+ * notices, were lost), or another negative errno.
+ */
+int tnl_events_read(struct tnl_events *ev, int timeout_ms, tnl_reply_fn fn,
+		    void *arg, unsigned int *change);
+void tnl_events_close(struct tnl_events *ev);
 
 #endif /* TPKTCTL_NL_H */

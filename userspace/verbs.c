@@ -16,10 +16,13 @@
 
 #include <json-c/json.h>
 #include <net/if.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 
 #include <tpkt/names.h>
 
 #include "event.h"
+#include "journal.h"
 #include "nl.h"
 #include "policy_print.h"
 #include "policy_words.h"
@@ -32,7 +35,8 @@ const char verb_set_usage[] = "set POLICY-WORDS...";
 const char verb_stats_usage[] =
 	"stats [reset] [-a|--all] [-o text|json|prometheus]";
 const char verb_flows_usage[] = "flows [flush]";
-const char verb_monitor_usage[] = "monitor [-t|--timestamp]";
+const char verb_monitor_usage[] =
+	"monitor [-t|--timestamp] [-o text|json|journal] [-w|--wait]";
 const char verb_batch_usage[] = "batch [-c|--check] FILE";
 const char verb_save_usage[] = "save";
 
@@ -151,6 +155,48 @@ static int no_args(const char *verb, const char *usage, int argc, char **argv)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * "-o FORMAT" or "--output FORMAT" at argv[*i] (moved past FORMAT): the
+ * index of FORMAT among the @n @formats into *@fmt.  @formats[1] is
+ * "json", which -j means too; -j with another format asks for two
+ * things.  0, or -1 with the message said.
+ */
+static int output_arg(const struct tpktctl_opts *o, const char *verb,
+		      int argc, char **argv, int *i,
+		      const char *const *formats, unsigned int n, int *fmt)
+{
+	const char *opt = argv[*i];
+	char list[128];
+	unsigned int k;
+
+	word_candidates("", formats, n, list, sizeof(list));
+	if (*i + 1 == argc) {
+		tpktctl_err("%s: missing value for %s: expected %s", verb, opt,
+			    list);
+		return -1;
+	}
+	opt = argv[++*i];
+	for (k = 0; k < n; k++)
+		if (!strcmp(opt, formats[k]))
+			break;
+	if (k == n) {
+		tpktctl_err("%s: unknown output format \"%s\": expected %s",
+			    verb, opt, list);
+		return -1;
+	}
+	if (o->json && k != 1) {
+		tpktctl_err("%s: -j and -o %s contradict each other", verb, opt);
+		return -1;
+	}
+	*fmt = k;
+	return 0;
+}
+
+static bool is_output_opt(const char *a)
+{
+	return !strcmp(a, "-o") || !strcmp(a, "--output");
 }
 
 /* One document: on one line, as ip -j prints it, or indented with -p. */
@@ -462,12 +508,11 @@ static int stats_args(const struct tpktctl_opts *o, int argc, char **argv,
 {
 	static const char *const formats[] = { "text", "json", "prometheus" };
 	bool fmt_given = false;
-	int i;
+	int i, k;
 
 	*fmt = o->json ? STATS_JSON : STATS_TEXT;
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
-		unsigned int k;
 
 		if (!strcmp(a, "reset") && !*reset) {
 			*reset = true;
@@ -477,31 +522,14 @@ static int stats_args(const struct tpktctl_opts *o, int argc, char **argv,
 			*all = true;
 			continue;
 		}
-		if ((strcmp(a, "-o") && strcmp(a, "--output")) || fmt_given) {
+		if (!is_output_opt(a) || fmt_given) {
 			tpktctl_err("stats: unexpected word \"%s\" (usage: "
 				    "tpktctl %s)", a, verb_stats_usage);
 			return -1;
 		}
-		if (i + 1 == argc) {
-			tpktctl_err("stats: missing value for %s: expected "
-				    "text, json or prometheus", a);
+		if (output_arg(o, "stats", argc, argv, &i, formats,
+			       sizeof(formats) / sizeof(formats[0]), &k))
 			return -1;
-		}
-		a = argv[++i];
-		for (k = 0; k < sizeof(formats) / sizeof(formats[0]); k++)
-			if (!strcmp(a, formats[k]))
-				break;
-		if (k == sizeof(formats) / sizeof(formats[0])) {
-			tpktctl_err("stats: unknown output format \"%s\": "
-				    "expected text, json or prometheus", a);
-			return -1;
-		}
-		/* -j with -o text or -o prometheus asks for two things */
-		if (o->json && k != STATS_JSON) {
-			tpktctl_err("stats: -j and -o %s contradict each other",
-				    a);
-			return -1;
-		}
 		*fmt = k;
 		fmt_given = true;
 	}
@@ -776,14 +804,28 @@ int verb_flows(const struct tpktctl_opts *o, int argc, char **argv)
 
 static void on_sigint(int sig)
 {
-	/* stdout is line buffered: every event already went out */
+	/* stdout is line buffered, journal entries are sent whole */
 	_exit(TPKTCTL_EXIT_OK);
 }
 
+enum monitor_format { MON_TEXT, MON_JSON, MON_JOURNAL };
+
 struct monitor_ctx {
 	const struct tpktctl_opts *o;
-	bool json;
+	enum monitor_format fmt;
 	bool show_time;
+	bool wait;		/* --wait: for the module, again and again */
+	struct tnl req;		/* lookups and GET_STATS */
+	struct tnl_events ev;
+	bool has_netns;
+	unsigned int netns;	/* ours, for notices */
+	bool journal_failing;	/* said once, until a send works again */
+	/* events_suppressed as last read, and when */
+	bool have_suppressed;
+	u64 suppressed;
+	struct timespec suppressed_at;
+	bool events_since;	/* an event came since it was read */
+	bool trailing;		/* read after events: once more a second on */
 };
 
 static unsigned int attr_u32(struct nlattr **tb, int type, bool *has)
@@ -846,62 +888,306 @@ static bool event_from_nl(struct tpktctl_event *e, struct nlattr **top,
 	return true;
 }
 
+/* Hand @j to the journal; a failure is said once, not per event. */
+static void monitor_journal(struct monitor_ctx *m, struct journal_entry *j)
+{
+	int err = journal_send(j);
+
+	if (err && !m->journal_failing)
+		tpktctl_err("monitor: cannot write to the journal: %s",
+			    strerror(-err));
+	m->journal_failing = err;
+}
+
 static int print_event(struct nlattr **top, void *arg)
 {
-	const struct monitor_ctx *m = arg;
+	struct monitor_ctx *m = arg;
+	struct journal_entry j;
 	struct tpktctl_event e;
 	char dev[IF_NAMESIZE + 1];
-	json_object *j;
+	json_object *o;
 
 	if (!event_from_nl(&e, top, dev, sizeof(dev)))
 		return 0;
-	if (!m->json) {
+	m->events_since = true;
+	switch (m->fmt) {
+	case MON_TEXT:
 		event_print_text(stdout, &e, m->show_time);
-		return 0;
+		break;
+	case MON_JSON:
+		/* JSON Lines: one object a line (indented with -p) */
+		o = event_json(&e);
+		if (!o) {
+			tpktctl_err("monitor: out of memory");
+			break;
+		}
+		print_json(m->o, o);
+		break;
+	case MON_JOURNAL:
+		journal_event(&j, &e);
+		monitor_journal(m, &j);
+		break;
 	}
-	/* JSON Lines: one object a line (indented with -p) */
-	j = event_json(&e);
-	if (!j) {
-		tpktctl_err("monitor: out of memory");
-		return 0;
+	return 0;
+}
+
+/* To the journal with -o journal, else on standard error. */
+static void monitor_notice(struct monitor_ctx *m, enum event_notice_kind kind,
+			   unsigned long long count)
+{
+	struct event_notice n = {
+		.kind = kind, .count = count, .wait = m->wait,
+		.has_netns = m->has_netns, .netns = m->netns,
+	};
+	struct journal_entry j;
+	char text[256];
+
+	if (m->fmt == MON_JOURNAL) {
+		journal_notice(&j, &n);
+		monitor_journal(m, &j);
+	} else if (kind != EVENT_NOTICE_LOADED) {
+		/* "monitoring nf_tpkt events" says that one here */
+		tpktctl_err("monitor: %s", event_notice_text(&n, text,
+							     sizeof(text)));
 	}
-	print_json(m->o, j);
+}
+
+/* The events_suppressed counter, or false if it cannot be read. */
+static bool read_suppressed(struct monitor_ctx *m, u64 *v)
+{
+	struct stats_reply s = {};
+
+	if (tnl_request(&m->req, NF_TPKT_CMD_GET_STATS, 0, NULL, NULL,
+			parse_stats, &s) || !s.ok)
+		return false;
+	*v = s.c.ctr[NF_TPKT_CTR_EVENTS_SUPPRESSED];
+	return true;
+}
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	       (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/*
+ * The kernel sends no word of the events it suppresses; its counter
+ * says how many.  It is read at most once a second, and only after
+ * events, so an idle monitor sleeps; once more a second after a read
+ * that events caused, since a burst's suppressed events come after the
+ * last one let through.  A counter lower than before was reset (stats
+ * reset): all of it is new.  Counted are the namespace's suppressions,
+ * whichever monitor they were kept from.
+ */
+static void check_suppressed(struct monitor_ctx *m, bool base)
+{
+	u64 v;
+
+	if (!read_suppressed(m, &v)) {
+		m->have_suppressed = false;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &m->suppressed_at);
+	m->trailing = !base && m->events_since;
+	m->events_since = false;
+	if (!base && m->have_suppressed && v != m->suppressed &&
+	    (v > m->suppressed || v))
+		monitor_notice(m, EVENT_NOTICE_SUPPRESSED,
+			       v > m->suppressed ? v - m->suppressed : v);
+	m->suppressed = v;
+	m->have_suppressed = true;
+}
+
+/* How long the next read may wait for: a pending counter check, or ever. */
+static int monitor_timeout(struct monitor_ctx *m)
+{
+	long left;
+
+	if ((!m->events_since && !m->trailing) || !m->have_suppressed)
+		return -1;
+	left = 1000 - ms_since(&m->suppressed_at);
+	return left > 0 ? (int)left : 0;
+}
+
+/*
+ * The module's events group joined; 0, -ENOENT (gone meanwhile), -1.
+ * @fresh: not joined before, so what was suppressed until now is not news.
+ */
+static int monitor_join(struct monitor_ctx *m, bool fresh)
+{
+	int err = tnl_resolve(&m->req);
+
+	if (!err)
+		err = tnl_events_join(&m->ev, &m->req);
+	if (!err && fresh)
+		check_suppressed(m, true);
+	return err;
+}
+
+static void notify_systemd(const char *status)
+{
+	/* Type=notify: ready once it listens, whether or not to events */
+	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
+}
+
+/* The module went away: said; -1 if that ends the monitor (no --wait). */
+static int monitor_gone(struct monitor_ctx *m)
+{
+	m->ev.family = 0;
+	m->have_suppressed = m->events_since = m->trailing = false;
+	monitor_notice(m, EVENT_NOTICE_UNLOADED, 0);
+	if (!m->wait)
+		return -1;
+	notify_systemd("waiting for nf_tpkt");
+	return 0;
+}
+
+/*
+ * Events until interrupted.  The module's family coming and going is
+ * seen on nlctrl's notify group (the socket just falls silent when the
+ * module goes): without --wait that ends the monitor, with it the
+ * monitor says so and joins again when the module is back, all of it
+ * blocked in poll().  A receive buffer that overflowed may have lost a
+ * notice too: the family is then looked up again.
+ */
+static int monitor_run(struct monitor_ctx *m)
+{
+	bool joined = false, waiting = false, lookup = true;
+	unsigned int change;
+	int err;
+
+	for (;;) {
+		if (lookup) {
+			lookup = false;
+			err = monitor_join(m, !joined);
+			if (err == -ENOENT && joined) {
+				/* gone, its notice lost with the events */
+				joined = false;
+				if (monitor_gone(m))
+					return TPKTCTL_EXIT_RUNTIME;
+				waiting = true;
+			} else if (err == -ENOENT && !waiting) {
+				if (!m->wait) {
+					tpktctl_err("nf_tpkt is not loaded: run "
+						    "modprobe nf_tpkt");
+					return TPKTCTL_EXIT_RUNTIME;
+				}
+				monitor_notice(m, EVENT_NOTICE_WAITING, 0);
+				waiting = true;
+				notify_systemd("waiting for nf_tpkt");
+			} else if (err && err != -ENOENT) {
+				return TPKTCTL_EXIT_RUNTIME;
+			} else if (!err && !joined) {
+				joined = true;
+				if (waiting)
+					monitor_notice(m, EVENT_NOTICE_LOADED, 0);
+				waiting = false;
+				/* a script waiting for us: events from now on */
+				fprintf(stderr,
+					"tpktctl: monitoring nf_tpkt events\n");
+				notify_systemd("monitoring nf_tpkt events");
+			}
+		}
+		err = tnl_events_read(&m->ev, joined ? monitor_timeout(m) : -1,
+				      print_event, m, &change);
+		if (err == -ENOBUFS) {
+			monitor_notice(m, EVENT_NOTICE_LOST, 0);
+			lookup = true;
+		} else if (err) {
+			tpktctl_err("monitor: %s", strerror(-err));
+			return TPKTCTL_EXIT_RUNTIME;
+		}
+		if ((change & TNL_FAMILY_GONE) && joined) {
+			joined = false;
+			if (monitor_gone(m))
+				return TPKTCTL_EXIT_RUNTIME;
+			waiting = true;
+		}
+		if (change & TNL_FAMILY_BACK)
+			lookup = true;
+		if (joined && !monitor_timeout(m))
+			check_suppressed(m, false);
+	}
+}
+
+static int monitor_args(struct monitor_ctx *m, int argc, char **argv)
+{
+	static const char *const formats[] = { "text", "json", "journal" };
+	bool fmt_given = false;
+	int i, k;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-t") || !strcmp(a, "--timestamp")) {
+			m->show_time = true;
+			continue;
+		}
+		if (!strcmp(a, "-w") || !strcmp(a, "--wait")) {
+			m->wait = true;
+			continue;
+		}
+		if (!is_output_opt(a) || fmt_given) {
+			tpktctl_err("monitor: unexpected word \"%s\" (usage: "
+				    "tpktctl %s)", a, verb_monitor_usage);
+			return -1;
+		}
+		if (output_arg(m->o, "monitor", argc, argv, &i, formats,
+			       sizeof(formats) / sizeof(formats[0]), &k))
+			return -1;
+		m->fmt = k;
+		fmt_given = true;
+	}
 	return 0;
 }
 
 int verb_monitor(const struct tpktctl_opts *o, int argc, char **argv)
 {
-	struct monitor_ctx m = { .o = o, .json = o->json };
-	struct tnl t;
-	int err, i;
+	struct monitor_ctx *m;
+	struct stat st;
+	int rc = TPKTCTL_EXIT_RUNTIME;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "--timestamp")) {
-			m.show_time = true;
-			continue;
-		}
-		tpktctl_err("monitor: unexpected word \"%s\" (usage: tpktctl %s)",
-			    argv[i], verb_monitor_usage);
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		tpktctl_err("out of memory");
+		return TPKTCTL_EXIT_RUNTIME;
+	}
+	m->o = o;
+	m->fmt = o->json ? MON_JSON : MON_TEXT;
+	if (monitor_args(m, argc, argv)) {
+		free(m);
 		return TPKTCTL_EXIT_USAGE;
 	}
-	if (open_nl(o, &t))
-		return TPKTCTL_EXIT_RUNTIME;
-	if (tnl_subscribe_events(&t)) {
-		tnl_close(&t);
-		return TPKTCTL_EXIT_RUNTIME;
+	/* sd_journal_sendv() drops entries silently when nobody listens */
+	if (m->fmt == MON_JOURNAL && !journal_available()) {
+		tpktctl_err("monitor: -o journal: systemd-journald is not "
+			    "running (no /run/systemd/journal/socket)");
+		goto out;
 	}
+	if (o->netns && tnl_enter_netns(o->netns))
+		goto out;
+	if (!stat("/proc/self/ns/net", &st)) {
+		m->has_netns = true;
+		m->netns = st.st_ino;
+	}
+	/* nlctrl's notices first: a module loaded after the lookup is seen */
+	if (tnl_connect(&m->req))
+		goto out;
+	if (tnl_events_open(&m->ev, &m->req))
+		goto close_req;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
-	/* tell a script waiting for us that events will now be seen */
-	fprintf(stderr, "tpktctl: monitoring nf_tpkt events\n");
-	err = tnl_receive_events(&t, print_event, &m);
-	tnl_close(&t);
-	if (err) {
-		tpktctl_err("monitor: %s", strerror(-err));
-		return TPKTCTL_EXIT_RUNTIME;
-	}
-	return TPKTCTL_EXIT_OK;
+	rc = monitor_run(m);
+	tnl_events_close(&m->ev);
+close_req:
+	tnl_close(&m->req);
+out:
+	free(m);
+	return rc;
 }
 
 /* ---- batch ---------------------------------------------------------- */

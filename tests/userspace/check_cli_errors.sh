@@ -36,8 +36,15 @@ expect stats-extra 2 'stats: unexpected word "now"' -- stats now
 expect flows-extra 2 'flows: unexpected word "all"' -- flows all
 expect show-extra 2 'show: unexpected word' -- show everything
 expect monitor-extra 2 'monitor: unexpected word' -- monitor -x
-expect monitor-extra-after-t 2 'monitor: unexpected word "now" \(usage: tpktctl monitor \[-t\|--timestamp\]\)' -- monitor -t now
+expect monitor-extra-after-t 2 'monitor: unexpected word "now" \(usage: tpktctl monitor \[-t\|--timestamp\] \[-o text\|json\|journal\] \[-w\|--wait\]\)' -- monitor -t now
 expect not-loaded-monitor-t 1 'nf_tpkt is not loaded' -- monitor --timestamp
+expect not-loaded-monitor-json 1 '^tpktctl: nf_tpkt is not loaded: run modprobe nf_tpkt$' -- monitor -o json
+expect monitor-output-missing 2 'monitor: missing value for -o: expected text, json or journal' -- monitor -o
+expect monitor-output-unknown 2 'monitor: unknown output format "prometheus": expected text, json or journal' -- monitor --output prometheus
+expect monitor-output-twice 2 'monitor: unexpected word "-o"' -- monitor -o text -o json
+expect monitor-json-contradicts 2 'monitor: -j and -o journal contradict each other' -- -j monitor -o journal
+expect monitor-json-agrees 1 'nf_tpkt is not loaded' -- -j monitor -o json
+expect stats-output-unknown 2 'stats: unknown output format "journal": expected text, json or prometheus' -- stats -o journal
 expect unknown-verb 2 'unknown verb "frobnicate"' -- frobnicate
 expect batch-no-file 2 'batch: expected one file' -- batch
 expect batch-missing 1 'cannot read .*/nonexistent' -- batch "$tmp/nonexistent"

@@ -42,7 +42,8 @@ mkdir -p "$tmp/build"
 cp "$TPKTCTL" "$tmp/build/tpktctl"
 KO=$tmp/build/kmod-$KVER/nf_tpkt.ko
 
-TOOLS="usr/local/lib/systemd/system/nf_tpkt.service
+TOOLS="usr/local/lib/systemd/system/nf_tpkt-monitor.service
+usr/local/lib/systemd/system/nf_tpkt.service
 usr/local/lib/udev/rules.d/60-nf_tpkt.rules
 usr/local/sbin/tpktctl
 usr/local/share/bash-completion/completions/tpktctl
@@ -100,8 +101,9 @@ check install-contents [ $cmp_ok -eq 0 ]
 
 # the generated files: every placeholder filled, no DESTDIR inside
 UNIT=$d/usr/local/lib/systemd/system/nf_tpkt.service
+MUNIT=$d/usr/local/lib/systemd/system/nf_tpkt-monitor.service
 RULES=$d/usr/local/lib/udev/rules.d/60-nf_tpkt.rules
-check install-placeholders-filled not grep -n '@[A-Z]*@' "$UNIT" "$RULES"
+check install-placeholders-filled not grep -n '@[A-Z]*@' "$UNIT" "$MUNIT" "$RULES"
 check install-no-destdir-inside not grep -rlF "$tmp" "$d/etc" "$d/usr/local/lib" \
 	"$d/usr/local/share"
 
@@ -138,6 +140,45 @@ while IFS= read -r line; do
 	[ -x "$prog" ] || { echo "    not executable: $line"; exec_ok=1; }
 done < <(grep '^Exec' "$UNIT")
 check unit-programs [ $exec_ok -eq 0 ]
+
+# ---- the monitor's unit ------------------------------------------------------
+
+same monitor-unit-exec "ExecStart=/usr/local/sbin/tpktctl monitor -o journal --wait" \
+	"$(grep '^Exec' "$MUNIT")"
+# verified beside the unit it wants, as systemd would find them
+sed "s|=/usr/local/|=$d/usr/local/|" "$UNIT" >"$tmp/nf_tpkt.service"
+sed "s|=/usr/local/|=$d/usr/local/|" "$MUNIT" >"$tmp/nf_tpkt-monitor.service"
+out=$(MANPATH=$d/usr/local/share/man systemd-analyze verify "$tmp/nf_tpkt-monitor.service" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ -z "$out" ]; then
+	ok monitor-unit-verify
+else
+	ko monitor-unit-verify "rc $rc: $out"
+fi
+# its command line is one tpktctl takes: not a usage error (2), but no
+# journald here (1), or waiting for the module (still running after 3 s)
+mexec=$(sed -n 's|^ExecStart=/usr/local/|'"$d"'/usr/local/|p' "$MUNIT")
+out=$(timeout 3 $mexec 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && grep -q 'systemd-journald is not running' <<<"$out" || [ $rc -eq 124 ]; then
+	ok monitor-unit-args
+else
+	ko monitor-unit-args "rc $rc: $out"
+fi
+# the hardening leaves what the monitor needs, and takes away the rest
+# ("systemd-analyze security": 1.7 when this was written; 10 is none)
+exposure=$(systemd-analyze security --offline=true "$tmp/nf_tpkt-monitor.service" 2>/dev/null |
+	sed -n 's/.*Overall exposure level for nf_tpkt-monitor.service: \([0-9.]*\).*/\1/p')
+check monitor-unit-exposure awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.0) }'
+for want in "CapabilityBoundingSet=CAP_NET_ADMIN" "AmbientCapabilities=CAP_NET_ADMIN" \
+	    "RestrictAddressFamilies=AF_NETLINK AF_UNIX" "DynamicUser=yes" \
+	    "NoNewPrivileges=yes" "ProtectSystem=strict" "Restart=on-failure" \
+	    "Type=notify" "Wants=nf_tpkt.service" "After=nf_tpkt.service"; do
+	grep -qxF "$want" "$MUNIT" || { echo "    nf_tpkt-monitor.service: no $want"; missing=1; }
+done
+check monitor-unit-settings [ -z "${missing:-}" ]
+# neither would let it see the host's events
+check monitor-unit-host-netns not grep -qE '^(PrivateNetwork|PrivateUsers)=yes' "$MUNIT"
 
 same udev-rule "ACTION==\"add\", SUBSYSTEM==\"module\", KERNEL==\"nf_tpkt\", TEST==\"/run/systemd/system\", 	RUN+=\"/bin/systemctl --no-block try-reload-or-restart nf_tpkt.service\"" \
 	"$(grep -v '^#' "$RULES" | sed -e ':a' -e '/\\$/{N;s/\\\n//;ba}')"
@@ -218,9 +259,11 @@ same completion-stats-options "$(printf '%s\n' --all --output -a -o)" "$(comp st
 same completion-stats-options-left "$(printf '%s\n' --output -o)" "$(comp stats -a -)"
 same completion-save "" "$(comp save '')"
 same completion-flows flush "$(comp flows '')"
-same completion-monitor "$(printf '%s\n' --timestamp -t)" "$(comp monitor '')"
-same completion-monitor-once "" "$(comp monitor -t '')"
+same completion-monitor "$(printf '%s\n' --output --timestamp --wait -o -t -w)" "$(comp monitor '')"
+same completion-monitor-once "$(printf '%s\n' --output --wait -o -w)" "$(comp monitor -t '')"
 same completion-monitor-long --timestamp "$(comp -j monitor --t)"
+same completion-monitor-outputs "$(printf '%s\n' journal json text)" "$(comp monitor -o '')"
+same completion-monitor-all-given "" "$(comp monitor -o journal --wait -t '')"
 same completion-help "$verbs" "$(comp help '')"
 same completion-inspect-skips-fix "$(accepted set mode x)" \
 	"$(comp inspect --fix out.pcap mode '')"
@@ -263,6 +306,8 @@ mk "$d" PREFIX=/usr install >/dev/null 2>&1
 same prefix-files "$(sed 's|usr/local/|usr/|' <<<"$ALL" | LC_ALL=C sort)" "$(files "$d")"
 check prefix-unit grep -qx 'ExecStart=/usr/sbin/tpktctl -b /etc/nf_tpkt.conf' \
 	"$d/usr/lib/systemd/system/nf_tpkt.service"
+check prefix-monitor-unit grep -qx 'ExecStart=/usr/sbin/tpktctl monitor -o journal --wait' \
+	"$d/usr/lib/systemd/system/nf_tpkt-monitor.service"
 mk "$d" PREFIX=/usr uninstall >/dev/null 2>&1
 same prefix-uninstall-removes-all "" "$(files "$d")"
 
