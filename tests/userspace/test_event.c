@@ -6,49 +6,14 @@
 #include <stdint.h>
 
 #include "helpers.h"
-#include "event.h"
+#include "event_fixtures.h"
 
-/* 2026-12-03T15:51:17Z */
-#define T0	1796313077
-
-/* Every field set. */
+/* Every field set: the field report's event, as inspect reports it. */
 static void full(struct tpktctl_event *e)
 {
-	static const unsigned char orig[] = { 0x03, 0x11, 0x00, 0x2c, 0x27, 0xd0 };
-
-	memset(e, 0, sizeof(*e));
+	event_kb(e);
 	e->file = "kb.pcap";
 	e->frame = 7;
-	e->has_time = true;
-	e->time.tv_sec = T0;
-	e->time.tv_nsec = 123456789;
-	e->hook = "forward";
-	e->dev = "g1";
-	e->has_netns = true;
-	e->netns = 4026532281u;
-	strcpy(e->src, "10.12.0.2:102");
-	strcpy(e->dst, "10.11.0.2:40112");
-	e->check = "tpkt-reserved";
-	e->action = "fix";
-	e->tpdu = "CC";
-	e->has_offset = true;
-	e->offset = 1;
-	e->has_tpkt_offset = true;
-	e->tpkt_offset = 0;
-	e->has_value = true;
-	e->value = 0x11;
-	e->orig_len = sizeof(orig);
-	memcpy(e->orig, orig, sizeof(orig));
-}
-
-/* Nothing optional. */
-static void bare(struct tpktctl_event *e)
-{
-	memset(e, 0, sizeof(*e));
-	strcpy(e->src, "[fd11::2]:40000");
-	strcpy(e->dst, "[fd12::2]:102");
-	e->check = "ooo";
-	e->action = "drop";
 }
 
 static char *text(const struct tpktctl_event *e, bool show_time)
@@ -89,7 +54,7 @@ static void test_text_bare(void **state)
 {
 	struct tpktctl_event e;
 
-	bare(&e);
+	event_bare(&e);
 	EXPECT_TEXT(&e, false, "[fd11::2]:40000 > [fd12::2]:102 ooo drop\n");
 	/* asked for, but not known */
 	EXPECT_TEXT(&e, true, "[fd11::2]:40000 > [fd12::2]:102 ooo drop\n");
@@ -269,7 +234,7 @@ static void test_json_bare(void **state)
 	json_object *o;
 	unsigned int i;
 
-	bare(&e);
+	event_bare(&e);
 	o = event_json(&e);
 	assert_non_null(o);
 	assert_int_equal(json_object_object_length(o), 9);
@@ -291,7 +256,7 @@ static void test_json_line(void **state)
 	struct tpktctl_event e;
 	json_object *o;
 
-	bare(&e);
+	event_bare(&e);
 	e.has_time = true;
 	e.time.tv_sec = T0;
 	e.has_offset = true;

@@ -14,49 +14,9 @@
 #include <systemd/sd-journal.h>
 
 #include "helpers.h"
-#include "event.h"
+#include "event_fixtures.h"
 #include "journal.h"
 
-/* 2026-12-03T15:51:17Z */
-#define T0	1796313077
-
-/* The field report's CC, fixed by a gateway, as monitor gets it. */
-static void kb_event(struct tpktctl_event *e)
-{
-	static const unsigned char orig[] = { 0x03, 0x11, 0x00, 0x2c, 0x27, 0xd0 };
-
-	memset(e, 0, sizeof(*e));
-	e->has_time = true;
-	e->time.tv_sec = T0;
-	e->time.tv_nsec = 123456789;
-	e->hook = "forward";
-	e->dev = "g1";
-	e->has_netns = true;
-	e->netns = 4026532281u;
-	strcpy(e->src, "10.12.0.2:102");
-	strcpy(e->dst, "10.11.0.2:40112");
-	e->check = "tpkt-reserved";
-	e->action = "fix";
-	e->tpdu = "CC";
-	e->has_offset = true;
-	e->offset = 1;
-	e->has_tpkt_offset = true;
-	e->tpkt_offset = 0;
-	e->has_value = true;
-	e->value = 0x11;
-	e->orig_len = sizeof(orig);
-	memcpy(e->orig, orig, sizeof(orig));
-}
-
-/* Nothing optional: no time, no TPDU, no offsets, value or bytes. */
-static void bare_event(struct tpktctl_event *e)
-{
-	memset(e, 0, sizeof(*e));
-	strcpy(e->src, "[fd11::2]:40000");
-	strcpy(e->dst, "[fd12::2]:102");
-	e->check = "ooo";
-	e->action = "drop";
-}
 
 static const char *const kb_fields[] = {
 	"PRIORITY=5",
@@ -132,7 +92,7 @@ static void test_event_kb(void **state)
 	struct tpktctl_event e;
 	struct journal_entry j;
 
-	kb_event(&e);
+	event_kb(&e);
 	journal_event(&j, &e);
 	expect_fields(&j, kb_fields);
 }
@@ -142,7 +102,7 @@ static void test_event_bare(void **state)
 	struct tpktctl_event e;
 	struct journal_entry j;
 
-	bare_event(&e);
+	event_bare(&e);
 	journal_event(&j, &e);
 	expect_fields(&j, bare_fields);
 }
@@ -198,7 +158,7 @@ static void test_every_json_key(void **state)
 	unsigned int keys = 0, nulls = 0;
 	json_object *o;
 
-	kb_event(&e);
+	event_kb(&e);
 	/* and a capture's where, as inspect has it */
 	e.file = "kb.pcap";
 	e.frame = 7;
@@ -234,7 +194,7 @@ static void test_every_json_key(void **state)
 	json_object_put(o);
 
 	/* the JSON nulls of an event without them are no fields */
-	bare_event(&e);
+	event_bare(&e);
 	journal_event(&j, &e);
 	o = event_json(&e);
 	assert_non_null(o);
@@ -268,7 +228,7 @@ static void test_field_names(void **state)
 	struct journal_entry j;
 	unsigned int i;
 
-	kb_event(&e);
+	event_kb(&e);
 	e.file = "kb.pcap";
 	e.frame = 7;
 	journal_event(&j, &e);
@@ -288,7 +248,7 @@ static void test_priority(void **state)
 {
 	struct tpktctl_event e;
 
-	kb_event(&e);
+	event_kb(&e);
 	assert_int_equal(journal_event_priority(&e), LOG_NOTICE);
 	e.action = "count";
 	assert_int_equal(journal_event_priority(&e), LOG_NOTICE);
@@ -398,7 +358,7 @@ static void test_overflow(void **state)
 	struct tpktctl_event e;
 	struct journal_entry j;
 
-	kb_event(&e);
+	event_kb(&e);
 	memset(name, 'x', sizeof(name) - 1);
 	e.file = name;
 	journal_event(&j, &e);
@@ -493,10 +453,10 @@ static void test_roundtrip(void **state)
 	if (!getenv("NF_TPKT_JOURNAL_ROUNDTRIP"))
 		skip();
 	assert_true(journal_available());
-	kb_event(&e);
+	event_kb(&e);
 	journal_event(&j, &e);
 	assert_int_equal(journal_send(&j), 0);
-	bare_event(&e);
+	event_bare(&e);
 	journal_event(&j, &e);
 	assert_int_equal(journal_send(&j), 0);
 
