@@ -47,6 +47,10 @@ vm_pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 nftables
 # openssl for a signing key
 unit_pkgs+=(systemd man-db)
 vm_pkgs+=(dkms udev openssl)
+# make deb and its check (tests/userspace/check_deb.sh): debhelper and
+# dh-dkms build the packages, lintian judges them.  No fakeroot: the
+# packages build as root or with Rules-Requires-Root: no alike.
+unit_pkgs+=(dpkg-dev debhelper dh-dkms lintian)
 
 missing() {
 	local p out=()
