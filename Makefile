@@ -15,6 +15,7 @@ SHELL := /bin/bash
 #   make install      tpktctl, the module, systemd unit, examples (DESTDIR,
 #                     PREFIX; see packaging/install.mk), make uninstall
 #   make install-dkms the module through DKMS (make dkms-src: the tree only)
+#   make deb          the Debian packages nf-tpkt-dkms and tpktctl in build/deb
 
 BUILD      ?= build
 CC         ?= cc

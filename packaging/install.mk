@@ -11,6 +11,8 @@
 #   make dkms-src        the DKMS source tree /usr/src/nf_tpkt-VERSION
 #   make install-dkms    dkms-src, then dkms add, build and install for KVER
 #   make uninstall-dkms  dkms remove (every kernel) and the source tree
+#   make deb             the Debian packages nf-tpkt-dkms and tpktctl (debian/)
+#                        in BUILD/deb
 #
 # DESTDIR and PREFIX (default /usr/local) as usual.  The module goes to
 # /lib/modules/KVER/updates, where modprobe prefers it to any other copy,
