@@ -208,7 +208,7 @@ bench: $(BUILD)/bench/bench_engine
 # Kernels with both an image to boot and headers to build against.
 VM_KVERS ?= $(foreach k,$(KDIRS_CHECK),$(if $(wildcard /boot/vmlinuz-$(notdir $(patsubst %/build,%,$(k)))),$(notdir $(patsubst %/build,%,$(k)))))
 
-vm-prereqs: tpktctl peers nl-hostile
+vm-prereqs: tpktctl peers nl-hostile deb
 
 check-vm: vm-prereqs
 	@test -n "$(KVER)" || { echo "usage: make check-vm KVER=<version> (one of: $(VM_KVERS))" >&2; exit 2; }
@@ -220,8 +220,9 @@ check-vm: vm-prereqs
 # (VM_PRIMARY, the one linux-image-amd64 installs), all but VM_LATER_EXCEPT
 # on the newest (VM_NEWEST), and VM_TIER_TESTS on the others: the data path
 # and the control plane where kernels differ (netfilter hooks, GSO, TCP,
-# genetlink, namespaces, unloading).  dkms compiles the module inside the
-# guest, 2 to 3 minutes under TCG; the host builds it for every kernel.
+# genetlink, namespaces, unloading).  dkms installs the Debian packages
+# (make deb, in vm-prereqs) in the guest, whose DKMS compiles the module
+# there, 3 minutes under TCG; the host builds it for every kernel.
 # VM_TESTS=... runs those tests on every kernel; make check-vm KVER=... the
 # whole suite on one.
 VM_PRIMARY ?= $(filter $(VM_KVERS),$(shell dpkg-query -W -f '$${Depends}' linux-image-amd64 2>/dev/null | \
