@@ -15,6 +15,7 @@ SHELL := /bin/bash
 #   make install      tpktctl, the module, systemd unit, examples (DESTDIR,
 #                     PREFIX; see packaging/install.mk), make uninstall
 #   make install-dkms the module through DKMS (make dkms-src: the tree only)
+#   make deb          the Debian packages nf-tpkt-dkms and tpktctl in build/deb
 
 BUILD      ?= build
 CC         ?= cc
@@ -209,7 +210,8 @@ VM_KVERS ?= $(foreach k,$(KDIRS_CHECK),$(if $(wildcard /boot/vmlinuz-$(notdir $(
 
 vm-prereqs: tpktctl peers nl-hostile
 
-check-vm: vm-prereqs
+# the suite's dkms test installs the Debian packages
+check-vm: vm-prereqs deb
 	@test -n "$(KVER)" || { echo "usage: make check-vm KVER=<version> (one of: $(VM_KVERS))" >&2; exit 2; }
 	@$(MAKE) --no-print-directory kbuild-one KDIR=/lib/modules/$(KVER)/build
 	tests/vm/run.sh $(KVER) $(VM_TESTS)
@@ -220,8 +222,9 @@ check-vm: vm-prereqs
 # on the newest (VM_NEWEST), and VM_TIER_TESTS on the others: the data path
 # and the control plane where kernels differ (netfilter hooks, GSO, TCP,
 # genetlink, namespaces, unloading; journal: nlctrl's notices of a family
-# unloaded and loaded again).  dkms compiles the module inside the
-# guest, 2 to 3 minutes under TCG; the host builds it for every kernel.
+# unloaded and loaded again).  dkms installs the Debian packages (make
+# deb) in the guest, whose DKMS compiles the module there, 2 to 3 minutes
+# under TCG; the host builds it with DKMS for every kernel (dkms-all).
 # VM_TESTS=... runs those tests on every kernel; make check-vm KVER=... the
 # whole suite on one.
 VM_PRIMARY ?= $(filter $(VM_KVERS),$(shell dpkg-query -W -f '$${Depends}' linux-image-amd64 2>/dev/null | \
@@ -241,7 +244,7 @@ VM_TIER_TESTS ?= tools not_loaded field_report_off field_report_monitor \
 dkms-all:
 	tests/dkms/check_all.sh $(BUILD) $(VM_KVERS)
 
-check-vm-all: vm-prereqs modules-all dkms-all
+check-vm-all: vm-prereqs modules-all dkms-all deb
 	@test -n "$(VM_KVERS)" || { echo "no kernel to boot: run make deps" >&2; exit 1; }
 	@rm -f $(BUILD)/vm-result-*; failed=; results=; \
 	for k in $(VM_ORDER); do \
@@ -258,7 +261,7 @@ check-vm-all: vm-prereqs modules-all dkms-all
 # The whole VM suite on a KASAN/KMEMLEAK/lockdep kernel built from Debian's
 # linux-source-6.1 (cached under /opt: 15 minutes on 2 cores the first time).
 # Not part of make check: the suite takes 73 minutes there, 5.6 times longer.
-check-debug: vm-prereqs
+check-debug: vm-prereqs deb
 	scripts/deps.sh debug
 	@set -e; tree=$$(scripts/debug-kernel.sh); \
 	kver=$$(cat $$tree/include/config/kernel.release); \

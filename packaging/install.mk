@@ -12,6 +12,8 @@
 #   make dkms-src        the DKMS source tree /usr/src/nf_tpkt-VERSION
 #   make install-dkms    dkms-src, then dkms add, build and install for KVER
 #   make uninstall-dkms  dkms remove (every kernel) and the source tree
+#   make deb             the Debian packages nf-tpkt-dkms and tpktctl (debian/)
+#                        in BUILD/deb
 #
 # DESTDIR and PREFIX (default /usr/local) as usual.  The module goes to
 # /lib/modules/KVER/updates, where modprobe prefers it to any other copy,
@@ -173,3 +175,37 @@ uninstall-dkms:
 		echo "$(DKMS) remove nf_tpkt/$(NF_TPKT_VERSION) --all"; \
 		$(DKMS) remove nf_tpkt/$(NF_TPKT_VERSION) --all; fi
 	rm -rf $(DKMS_SRC)
+
+# ---- Debian packages -------------------------------------------------------
+
+# make deb: the source package and the binary packages nf-tpkt-dkms and
+# tpktctl (debian/), with their .buildinfo and .changes, in $(DEB_DIR).
+# dpkg-buildpackage builds in a copy of the tree: it writes its results
+# next to the tree it builds (so here into $(DEB_DIR), not the tree's
+# parent directory), and the tree itself is neither touched nor left
+# dirty.  The copy holds what git does not ignore, uncommitted changes
+# included (build/ and the objects are ignored); it is cleaned by
+# "debian/rules clean" after the build, must then hold the files it was
+# made of, no more, and is removed.  No signature (-us -uc).  The make
+# running this passes nothing down: its variables are not the package's.
+DEB_DIR  ?= $(BUILD)/deb
+DEB_TREE  = $(DEB_DIR)/nf-tpkt-$(NF_TPKT_VERSION)
+
+.PHONY: deb
+
+deb:
+	@command -v dpkg-buildpackage >/dev/null && test -x /usr/bin/dh_dkms || \
+		{ echo "deb: no dpkg-buildpackage or dh_dkms: run make deps-unit" >&2; exit 1; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_TREE)
+	@set -o pipefail; { git ls-files -z -co --exclude-standard 2>/dev/null || \
+		find . \( -path ./.git -o -path ./build \) -prune -o ! -type d -print0; } | \
+		tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(DEB_TREE)
+	@cd $(DEB_TREE) && find . ! -type d | LC_ALL=C sort >../tree-before
+	cd $(DEB_TREE) && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		dpkg-buildpackage -us -uc -Jauto --post-clean
+	@cd $(DEB_TREE) && find . ! -type d | LC_ALL=C sort | \
+		diff -u ../tree-before - || { echo "deb: debian/rules clean" \
+		"left the tree other than it was (above)" >&2; exit 1; }
+	rm -rf $(DEB_TREE) $(DEB_DIR)/tree-before
+	@ls -1 $(DEB_DIR)

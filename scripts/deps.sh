@@ -50,6 +50,10 @@ vm_pkgs+=(dkms udev openssl)
 # monitor -o journal: libsystemd's journal API; its checks run a private
 # systemd-journald (in the systemd package) and read it with journalctl
 unit_pkgs+=(libsystemd-dev)
+# make deb and its check (tests/userspace/check_deb.sh): debhelper and
+# dh-dkms build the packages, lintian judges them.  No fakeroot: the
+# packages build as root or with Rules-Requires-Root: no alike.
+unit_pkgs+=(dpkg-dev debhelper dh-dkms lintian)
 
 missing() {
 	local p out=()

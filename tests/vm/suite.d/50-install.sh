@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Installation, sourced by suite.sh: make install and uninstall, the
 # systemd unit's commands as systemd would run them, a signed install, and
-# DKMS, on the kernel the guest runs.
+# the Debian packages with DKMS, on the kernel the guest runs.
 #
 # virtme-ng overlays /etc, /lib, /usr, /var and /tmp in the guest, so what
 # these tests install is writable there and never reaches the host.  They
@@ -247,35 +247,155 @@ t_install_signed() {
 	return $ok
 }
 
+# ---- the Debian packages ---------------------------------------------------
+
+DEB_DIR=$B/deb
+DEB_PKGS=(tpktctl nf-tpkt-dkms)
+DEB_LIBMOD=
+
+# What the packages may touch: listed before they are installed and
+# after they are purged, the lists must be the same.  (Not all of /usr,
+# and /usr/src only at its top, above the kernel headers: over 9p under
+# TCG listing those takes minutes.)
+deb_tree() {
+	{ find /etc /usr/sbin /usr/share/man/man8 /usr/share/doc \
+		/usr/share/bash-completion/completions /lib/systemd/system \
+		/lib/udev/rules.d "/lib/modules/$(uname -r)/" /var/lib/dkms \
+		/var/lib/systemd
+	  find /usr/src -maxdepth 1; } 2>/dev/null | LC_ALL=C sort
+}
+
+# deb_installed: those of the packages dpkg knows in any state but purged
+deb_installed() {
+	dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' "${DEB_PKGS[@]}" 2>/dev/null |
+		awk '$1 != "un" && $1 != "pn" { print $2 }'
+}
+
+# deb_prepare: inst_prepare, and /lib/modules holding only the running
+# kernel's small tree: DKMS builds on installation for the running
+# kernel and the newest one in /lib/modules, and the host's other kernels
+# are not the guest's to build for (7.3's compiler is in a chroot).  The
+# man-db trigger is off: rebuilding the manual index over 9p takes
+# minutes and tests nothing of ours.
+deb_prepare() {
+	[ -z "$(deb_installed)" ] || { log "installed already: $(deb_installed)"; return 1; }
+	inst_prepare || return 1
+	mount --bind "$INST_MODS" /lib/modules || return 1
+	DEB_LIBMOD=1
+	[ "$(ls /lib/modules)" = "$(uname -r)" ] || { log "/lib/modules: $(ls /lib/modules)"; return 1; }
+	if [ -e /var/lib/man-db/auto-update ]; then
+		rm /var/lib/man-db/auto-update
+		touch "$OUT/man-db-auto-update"
+	fi
+}
+
+deb_cleanup() {
+	local left
+	left=$(deb_installed)
+	if [ -n "$left" ]; then
+		log "cleaning up after a failure: purging $left"
+		# shellcheck disable=SC2086 # package names
+		dpkg --purge $left >>"$OUT/dkms.log" 2>&1
+	fi
+	if [ -n "$DEB_LIBMOD" ]; then
+		umount /lib/modules 2>/dev/null || umount -l /lib/modules
+		DEB_LIBMOD=
+	fi
+	[ ! -e "$OUT/man-db-auto-update" ] ||
+		{ touch /var/lib/man-db/auto-update; rm "$OUT/man-db-auto-update"; }
+	inst_cleanup
+}
+
+# conf_policy FILE: what the set lines of FILE make the policy, as
+# policy_is wants it (later lines override earlier ones, word by word)
+conf_policy() {
+	python3 - "$1" <<-'EOF'
+	import sys
+	want = {}
+	for line in open(sys.argv[1]):
+	    w = line.split("#")[0].split()
+	    if not w or w[0] != "set":
+	        continue
+	    w = w[1:]
+	    while w:
+	        if w[0] == "check":
+	            want["checks." + w[1]] = w[2]
+	            w = w[3:]
+	        else:
+	            want[w[0].replace("-", "_")] = w[1]
+	            w = w[2:]
+	print(" ".join("%s=%s" % kv for kv in sorted(want.items())))
+	EOF
+}
+
+# The packages as an operator installs them (make deb built them on the
+# host): apt installs both, nf-tpkt-dkms's postinst has DKMS build and
+# install the module for the running kernel, the unit stays disabled; the
+# unit's start commands load the module (with its dependencies) and put
+# /etc/nf_tpkt.conf in force; remove keeps the edited conffiles, purge
+# takes everything, and what the packages may touch is as it was before.
 t_dkms() {
-	local ok=0 kv ver t0 st ko
+	local ok=0 kv ver t0 st ko want before after f u links
+	local INST_UNIT=/lib/systemd/system/nf_tpkt.service INST_CTL=/usr/sbin/tpktctl
 	kv=$(uname -r)
 	ver=$(cat "$ROOT/VERSION")
 	command -v dkms >/dev/null || { log "dkms missing: run make deps"; return 1; }
 	[ -z "$(dkms status nf_tpkt 2>/dev/null)" ] || { log "dkms has nf_tpkt already"; return 1; }
-	inst_prepare || { inst_cleanup; return 1; }
+	for f in "$DEB_DIR/nf-tpkt-dkms_${ver}_all.deb" "$DEB_DIR/tpktctl_${ver}_$(dpkg --print-architecture).deb"; do
+		[ -f "$f" ] || { log "no $f: run make deb"; return 1; }
+	done
+	deb_prepare || { deb_cleanup; return 1; }
+	before=$(deb_tree)
+	mkdir -p /tmp/nf_tpkt-debs
+	cp "$DEB_DIR"/*.deb /tmp/nf_tpkt-debs/
+
 	t0=$(date +%s)
-	# the kernel's build, not this tree's make: no W=1, kbuild's defaults
-	make -C "$INST_SRC" install-dkms KVER="$kv" >"$OUT/dkms.log" 2>&1 ||
-		{ tail -n 30 "$OUT/dkms.log"; ok=1; }
-	log "make install-dkms (add, build, install): $(( $(date +%s) - t0 )) s"
+	# everything they depend on is installed (the guest has no network;
+	# apt's --no-download refuses local packages)
+	(cd /tmp/nf_tpkt-debs && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+		-o Dpkg::Use-Pty=0 ./nf-tpkt-dkms_*.deb ./tpktctl_*.deb) \
+		>"$OUT/dkms.log" 2>&1 || { tail -n 30 "$OUT/dkms.log"; ok=1; }
+	log "apt-get install (DKMS add, build, install): $(( $(date +%s) - t0 )) s"
+	[ "$(deb_installed | sort | tr '\n' ' ')" = "nf-tpkt-dkms tpktctl " ] ||
+		{ log "installed: $(deb_installed)"; ok=1; }
 	# (dkms status has readelf complain about the kernel's build)
 	st=$(dkms status nf_tpkt 2>>"$OUT/dkms.log")
 	[ "$st" = "nf_tpkt/$ver, $kv, $(uname -m): installed" ] || { log "dkms status: $st"; ok=1; }
 	# compressed as the kernel's own modules are (xz on 6.12)
 	ko=$(modinfo -n nf_tpkt 2>&1)
 	case $ko in
-	/lib/modules/$kv/updates/dkms/nf_tpkt.ko | /lib/modules/$kv/updates/dkms/nf_tpkt.ko.[gxz]*) ;;
+	"/lib/modules/$kv/updates/dkms/nf_tpkt.ko" | "/lib/modules/$kv/updates/dkms/nf_tpkt.ko".[gxz]*) ;;
 	*) log "modprobe finds $ko"; ok=1 ;;
 	esac
+	# installed, not enabled, not started
+	links=$(find /etc/systemd/system -name nf_tpkt.service 2>/dev/null)
+	[ -z "$links" ] || { log "unit enabled: $links"; ok=1; }
+	! module_loaded || { log "loaded by the installation"; ok=1; }
+
+	# boot: the unit's start commands; modprobe alone leaves the module's
+	# defaults, which are not the conf's
+	want=$(conf_policy /etc/nf_tpkt.conf)
+	log "the conf's policy: $want"
 	modprobe nf_tpkt || ok=1
+	# shellcheck disable=SC2086 # KEY=VALUE words
+	! policy_is $want >/dev/null || { log "the defaults are the conf's"; ok=1; }
+	unit_run Start || ok=1
 	loaded_from "$ko" || ok=1
 	# DKMS's make passes no version: Kbuild reads the tree's VERSION
 	[ "$(cat /sys/module/nf_tpkt/version 2>&1)" = "$ver" ] ||
 		{ log "module version: $(cat /sys/module/nf_tpkt/version 2>&1)"; ok=1; }
+	# shellcheck disable=SC2086
+	policy_is $want || ok=1
 	"$TPKTCTL" show >"$OUT/dkms-show.out" 2>&1 || { cat "$OUT/dkms-show.out"; ok=1; }
-	modprobe -r nf_tpkt || ok=1
-	make -C "$INST_SRC" uninstall-dkms >>"$OUT/dkms.log" 2>&1 || ok=1
+	unit_run Stop || ok=1
+	! module_loaded || { log "still loaded after ExecStop"; ok=1; }
+
+	# remove: programs and module go, the operator's conffiles stay
+	t0=$(date +%s)
+	echo "set mode enforce   # the operator's" >>/etc/nf_tpkt.conf
+	echo "options nf_tpkt max_flows=1000" >>/etc/modprobe.d/nf_tpkt.conf
+	DEBIAN_FRONTEND=noninteractive apt-get remove -y -o Dpkg::Use-Pty=0 "${DEB_PKGS[@]}" \
+		>>"$OUT/dkms.log" 2>&1 || ok=1
 	st=$(dkms status nf_tpkt 2>>"$OUT/dkms.log")
 	[ -z "$st" ] || { log "dkms status after removal: $st"; ok=1; }
 	[ ! -e "/usr/src/nf_tpkt-$ver" ] || { log "/usr/src/nf_tpkt-$ver left"; ok=1; }
@@ -283,7 +403,31 @@ t_dkms() {
 		log "modprobe still finds $(modinfo -n nf_tpkt)"
 		ok=1
 	fi
-	inst_cleanup
+	for f in "$INST_CTL" "$INST_UNIT" /lib/udev/rules.d/60-nf_tpkt.rules; do
+		[ ! -e "$f" ] || { log "left after remove: $f"; ok=1; }
+	done
+	if ! grep -q "the operator's" /etc/nf_tpkt.conf ||
+	   ! grep -q max_flows=1000 /etc/modprobe.d/nf_tpkt.conf; then
+		log "remove did not keep the edited conffiles"
+		ok=1
+	fi
+
+	log "apt-get remove, with the checks: $(( $(date +%s) - t0 )) s"
+
+	# purge: nothing left, nothing else changed
+	DEBIAN_FRONTEND=noninteractive apt-get purge -y -o Dpkg::Use-Pty=0 "${DEB_PKGS[@]}" \
+		>>"$OUT/dkms.log" 2>&1 || ok=1
+	[ -z "$(deb_installed)" ] || { log "still known to dpkg: $(deb_installed)"; ok=1; }
+	after=$(deb_tree)
+	if [ "$before" != "$after" ]; then
+		log "purge left the tree changed:"
+		diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 20 |
+			while IFS= read -r u; do log "  $u"; done
+		ok=1
+	fi
+	log "$(wc -l <<<"$before") paths before installation, the same after purge"
+	rm -rf /tmp/nf_tpkt-debs
+	deb_cleanup
 	return $ok
 }
 
