@@ -27,6 +27,7 @@ STATE=/var/cache/nf_tpkt-deps
 # what the VM guests run must live where they see it: virtme-ng mounts its
 # own /var/cache, but shares /opt with the host
 SNAP7_CACHE=/opt/nf_tpkt-deps/snap7
+NODES7_DIR=/opt/nf_tpkt-deps/nodes7
 YNL_DIR=/opt/nf_tpkt-deps/ynl
 MIRROR=${NF_TPKT_MIRROR:-http://deb.debian.org/debian}
 BPO_KVER_SERIES=${BPO_KVER_SERIES:-6.12}
@@ -461,6 +462,50 @@ install_snap7() {
 	fi
 }
 
+# nodes7 as a second S7 client for the VM suite (tests/snap7/nodes7_client.js):
+# pure JavaScript with its own ISO-on-TCP code, so nothing of snap7's is on
+# both ends.  No dependencies and no install scripts; pinned by version and
+# by the tarball's integrity, which npm checks and records in the lock file.
+install_nodes7() {
+	local ver=0.3.18
+	local sri=sha512-o5nnekjzX5tisE0oKxhddu4dbhhMVXcmYd0AqA3zDSBJFQ8iZYQAePehe/jL5VLE0lYJb+El8WrpVzgzxSQq7w==
+	local dir=$NODES7_DIR
+	local mod=$dir/node_modules/nodes7
+	if command -v node >/dev/null &&
+	   [ "$(node -p "require('$mod/package.json').version" 2>/dev/null)" = "$ver" ] &&
+	   node -e "require('$mod')" 2>/dev/null; then
+		return 0
+	fi
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		apt_install nodejs npm
+	fi
+	echo "deps.sh: installing nodes7 $ver in $dir" >&2
+	mkdir -p "$dir"
+	cat >"$dir/package.json" <<-EOF
+	{
+	  "name": "nf-tpkt-nodes7",
+	  "version": "0.0.0",
+	  "private": true,
+	  "description": "nodes7 for the nf_tpkt tests, installed by scripts/deps.sh",
+	  "dependencies": {
+	    "nodes7": "$ver"
+	  }
+	}
+	EOF
+	(cd "$dir" && npm install --ignore-scripts --no-audit --no-fund \
+		--loglevel=error) ||
+		{ echo "deps.sh: npm install nodes7@$ver failed" >&2; exit 1; }
+	if [ "$(node -p "require('$dir/package-lock.json').packages['node_modules/nodes7'].integrity" \
+		2>/dev/null)" != "$sri" ]; then
+		echo "deps.sh: nodes7 in $dir is not the pinned $ver ($sri)" >&2
+		exit 1
+	fi
+	if ! node -e "require('$mod')"; then
+		echo "deps.sh: nodes7 installed but $mod does not load" >&2
+		exit 1
+	fi
+}
+
 apt_install "${unit_pkgs[@]}"
 install_ynl
 [ "$what" = unit ] && exit 0
@@ -475,5 +520,6 @@ install_chroot_kernel bullseye bullseye "$BULLSEYE_KVER_RE" \
 install_chroot_kernel trixie trixie,trixie-backports "$TRIXIE_BPO_KVER_RE" \
 	gcc-14 make libc6-dev libelf-dev bc kmod sparse dwarves dkms
 install_snap7
+install_nodes7
 [ "$what" = debug ] || exit 0
 apt_install linux-source-6.1 flex bison libssl-dev rsync
