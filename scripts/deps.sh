@@ -471,7 +471,9 @@ install_nodes7() {
 	local sri=sha512-o5nnekjzX5tisE0oKxhddu4dbhhMVXcmYd0AqA3zDSBJFQ8iZYQAePehe/jL5VLE0lYJb+El8WrpVzgzxSQq7w==
 	local dir=$NODES7_DIR
 	local mod=$dir/node_modules/nodes7
+	local lock="require('$dir/package-lock.json').packages['node_modules/nodes7']"
 	if command -v node >/dev/null &&
+	   [ "$(node -p "$lock.version + ' ' + $lock.integrity" 2>/dev/null)" = "$ver $sri" ] &&
 	   [ "$(node -p "require('$mod/package.json').version" 2>/dev/null)" = "$ver" ] &&
 	   node -e "require('$mod')" 2>/dev/null; then
 		return 0
@@ -495,8 +497,7 @@ install_nodes7() {
 	(cd "$dir" && npm install --ignore-scripts --no-audit --no-fund \
 		--loglevel=error) ||
 		{ echo "deps.sh: npm install nodes7@$ver failed" >&2; exit 1; }
-	if [ "$(node -p "require('$dir/package-lock.json').packages['node_modules/nodes7'].integrity" \
-		2>/dev/null)" != "$sri" ]; then
+	if [ "$(node -p "$lock.integrity" 2>/dev/null)" != "$sri" ]; then
 		echo "deps.sh: nodes7 in $dir is not the pinned $ver ($sri)" >&2
 		exit 1
 	fi
