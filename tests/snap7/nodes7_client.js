@@ -93,6 +93,7 @@ if (opt.seed === null) opt.seed = (Date.now() ^ (process.pid << 16)) >>> 0;
 
 const start = Date.now();
 let conn = null;
+let sock = null;	// the connection's socket (nodes7 replaces it on a reset)
 let pdu = 0;
 let crTpdu = 0;
 const tally = { writes: 0, reads: 0, bytes: 0, sizes: 0 };
@@ -100,7 +101,6 @@ const tally = { writes: 0, reads: 0, bytes: 0, sizes: 0 };
 function q(s) { return `"${String(s).replace(/["\\\n]/g, ' ')}"`; }
 
 function result(status, extra) {
-	const sock = conn && conn.isoclient;
 	process.stdout.write(`RESULT peer=nodes7 status=${status} pdu=${pdu} cr_tpdu=${crTpdu} ` +
 		`ops=${tally.writes + tally.reads} writes=${tally.writes} reads=${tally.reads} ` +
 		`bytes=${tally.bytes} sizes=${tally.sizes} ` +
@@ -259,5 +259,6 @@ conn.initiateConnection({ host: opt.addr, port: opt.port, rack: opt.rack, slot: 
 	timeout: opt.jobTimeout * 1000 }, (err) => {
 	if (err) fail(`connect: ${err.code || err.message || err}`);
 	pdu = conn.maxPDU;	// the smaller of nodes7's proposal and the server's
+	sock = conn.isoclient;
 	run();
 });
