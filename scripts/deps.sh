@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install everything nf_tpkt needs to build and test, idempotently.
 #
-#   scripts/deps.sh [unit|all|debug]
+#   scripts/deps.sh [unit|all|debug|s7]
 #
 # "unit" installs what the engine, tpktctl and the unit tests need; "all"
 # (default) adds kernels, headers, QEMU and virtme-ng for the VM suite;
-# "debug" adds what scripts/debug-kernel.sh needs to build a kernel.
+# "debug" adds what scripts/debug-kernel.sh needs to build a kernel; "s7"
+# only the third-party S7 peers (node-snap7, nodes7) of tests/snap7.
 #
 # virtme-ng is not in bookworm, and the second kernel series lives in
 # bookworm-backports.  Both are fetched through a private apt state
@@ -507,6 +508,11 @@ install_nodes7() {
 	fi
 }
 
+if [ "$what" = s7 ]; then
+	install_snap7
+	install_nodes7
+	exit 0
+fi
 apt_install "${unit_pkgs[@]}"
 install_ynl
 [ "$what" = unit ] && exit 0
