@@ -200,6 +200,7 @@ bench: $(BUILD)/bench/bench_engine
 
 -include userspace/build.mk
 -include tests/peers/build.mk
+-include tests/snap7/build.mk
 -include packaging/install.mk
 -include tests/netlink/build.mk
 

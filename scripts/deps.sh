@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install everything nf_tpkt needs to build and test, idempotently.
 #
-#   scripts/deps.sh [unit|all|debug]
+#   scripts/deps.sh [unit|all|debug|s7]
 #
 # "unit" installs what the engine, tpktctl and the unit tests need; "all"
 # (default) adds kernels, headers, QEMU and virtme-ng for the VM suite;
-# "debug" adds what scripts/debug-kernel.sh needs to build a kernel.
+# "debug" adds what scripts/debug-kernel.sh needs to build a kernel; "s7"
+# only the third-party S7 peers (node-snap7, nodes7) of tests/snap7.
 #
 # virtme-ng is not in bookworm, and the second kernel series lives in
 # bookworm-backports.  Both are fetched through a private apt state
@@ -27,6 +28,7 @@ STATE=/var/cache/nf_tpkt-deps
 # what the VM guests run must live where they see it: virtme-ng mounts its
 # own /var/cache, but shares /opt with the host
 SNAP7_CACHE=/opt/nf_tpkt-deps/snap7
+NODES7_DIR=/opt/nf_tpkt-deps/nodes7
 YNL_DIR=/opt/nf_tpkt-deps/ynl
 MIRROR=${NF_TPKT_MIRROR:-http://deb.debian.org/debian}
 BPO_KVER_SERIES=${BPO_KVER_SERIES:-6.12}
@@ -465,6 +467,56 @@ install_snap7() {
 	fi
 }
 
+# nodes7 as a second S7 client for the VM suite (tests/snap7/nodes7_client.js):
+# pure JavaScript with its own ISO-on-TCP code, so nothing of snap7's is on
+# both ends.  No dependencies and no install scripts; pinned by version and
+# by the tarball's integrity, which npm checks and records in the lock file.
+install_nodes7() {
+	local ver=0.3.18
+	local sri=sha512-o5nnekjzX5tisE0oKxhddu4dbhhMVXcmYd0AqA3zDSBJFQ8iZYQAePehe/jL5VLE0lYJb+El8WrpVzgzxSQq7w==
+	local dir=$NODES7_DIR
+	local mod=$dir/node_modules/nodes7
+	local lock="require('$dir/package-lock.json').packages['node_modules/nodes7']"
+	if command -v node >/dev/null &&
+	   [ "$(node -p "$lock.version + ' ' + $lock.integrity" 2>/dev/null)" = "$ver $sri" ] &&
+	   [ "$(node -p "require('$mod/package.json').version" 2>/dev/null)" = "$ver" ] &&
+	   node -e "require('$mod')" 2>/dev/null; then
+		return 0
+	fi
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		apt_install nodejs npm
+	fi
+	echo "deps.sh: installing nodes7 $ver in $dir" >&2
+	mkdir -p "$dir"
+	cat >"$dir/package.json" <<-EOF
+	{
+	  "name": "nf-tpkt-nodes7",
+	  "version": "0.0.0",
+	  "private": true,
+	  "description": "nodes7 for the nf_tpkt tests, installed by scripts/deps.sh",
+	  "dependencies": {
+	    "nodes7": "$ver"
+	  }
+	}
+	EOF
+	(cd "$dir" && npm install --ignore-scripts --no-audit --no-fund \
+		--loglevel=error) ||
+		{ echo "deps.sh: npm install nodes7@$ver failed" >&2; exit 1; }
+	if [ "$(node -p "$lock.integrity" 2>/dev/null)" != "$sri" ]; then
+		echo "deps.sh: nodes7 in $dir is not the pinned $ver ($sri)" >&2
+		exit 1
+	fi
+	if ! node -e "require('$mod')"; then
+		echo "deps.sh: nodes7 installed but $mod does not load" >&2
+		exit 1
+	fi
+}
+
+if [ "$what" = s7 ]; then
+	install_snap7
+	install_nodes7
+	exit 0
+fi
 apt_install "${unit_pkgs[@]}"
 install_ynl
 [ "$what" = unit ] && exit 0
@@ -479,5 +531,6 @@ install_chroot_kernel bullseye bullseye "$BULLSEYE_KVER_RE" \
 install_chroot_kernel trixie trixie,trixie-backports "$TRIXIE_BPO_KVER_RE" \
 	gcc-14 make libc6-dev libelf-dev bc kmod sparse dwarves dkms
 install_snap7
+install_nodes7
 [ "$what" = debug ] || exit 0
 apt_install linux-source-6.1 flex bison libssl-dev rsync
