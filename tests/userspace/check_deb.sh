@@ -81,7 +81,8 @@ want=$( (printf '%s\n' etc/modprobe.d/nf_tpkt.conf lib/udev/rules.d/60-nf_tpkt.r
 	cd "$TOP" && printf '%s\n' kmod/*.c kmod/*.h kmod/Kbuild | sed "s|^|$SRC/|"
 	find include ! -type d | sed "s|^|$SRC/|") | LC_ALL=C sort)
 same dkms-files "$want" "$(debfiles "$DKMS_DEB")"
-same tpktctl-files "$(printf '%s\n' etc/nf_tpkt.conf lib/systemd/system/nf_tpkt.service \
+same tpktctl-files "$(printf '%s\n' etc/nf_tpkt.conf lib/systemd/system/nf_tpkt-monitor.service \
+	lib/systemd/system/nf_tpkt.service \
 	usr/sbin/tpktctl usr/share/bash-completion/completions/tpktctl \
 	usr/share/doc/tpktctl/changelog.gz usr/share/doc/tpktctl/copyright \
 	usr/share/man/man8/tpktctl.8.gz)" "$(debfiles "$CTL_DEB")"
@@ -114,6 +115,7 @@ check dkms-tree-is-dkms-src diff -r "$tmp/mk/$SRC" "$D/$SRC"
 cmp_ok=0
 for f in etc/modprobe.d/nf_tpkt.conf:D lib/udev/rules.d/60-nf_tpkt.rules:D \
 	 etc/nf_tpkt.conf:T lib/systemd/system/nf_tpkt.service:T \
+	 lib/systemd/system/nf_tpkt-monitor.service:T \
 	 usr/share/bash-completion/completions/tpktctl:T; do
 	p=$D; [ "${f#*:}" = T ] && p=$T
 	cmp -s "$tmp/mk/${f%:*}" "$p/${f%:*}" || { echo "    differs: ${f%:*}"; cmp_ok=1; }
@@ -165,8 +167,10 @@ done
 PATH=$tmp/stub:$PATH sh -e "$T/DEBIAN/postinst" configure ""
 calls=$(cat "$tmp/calls" 2>/dev/null)
 check unit-not-enabled not grep -q ' enable ' <<<"$calls"
-check unit-state-recorded grep -q "update-state nf_tpkt.service" <<<"$calls"
-check unit-purged-on-purge grep -q "deb-systemd-helper purge 'nf_tpkt.service'" "$T/DEBIAN/postrm"
+for u in nf_tpkt nf_tpkt-monitor; do
+	check "$u-state-recorded" grep -q "update-state $u.service" <<<"$calls"
+	check "$u-purged-on-purge" grep -q "deb-systemd-helper purge .*'$u.service'" "$T/DEBIAN/postrm"
+done
 
 # ---- hardening -------------------------------------------------------------------
 
