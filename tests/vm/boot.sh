@@ -7,9 +7,10 @@
 # die while it boots, before anything of this project runs: 6.12 once hit
 # "Oops: int3" in sched_clock_cpu() from an initcall, the emulator racing
 # the kernel's own text patching (see tcg-jump-label.sh).  A guest whose
-# output lacks PATTERN, the guest script's first line, is booted again, at
-# most twice, and said so, its output kept in LOG.bootN; one that died
-# after printing it is not retried.
+# output lacks PATTERN, which the guest script prints once the kernel's
+# own static keys have flipped, is booted again, at most twice, and said
+# so, its output kept in LOG.bootN; one that died after printing it is not
+# retried.
 boot_guest() {
 	local log=$1 pattern=$2 boot rc oops
 
