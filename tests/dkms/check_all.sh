@@ -63,7 +63,7 @@ for kver in "$@"; do
 	fi
 	secs=$(($(date +%s) - t0))
 	# for the table make check ends with (tests/vm/summary.sh)
-	echo "${ok:+ok}${ok:-FAILED}" >"$top/$kver.result"
+	if [ -n "$ok" ]; then echo ok; else echo FAILED; fi >"$top/$kver.result"
 	if [ -n "$ok" ]; then
 		dv=$("$ROOT/scripts/kbuild.sh" --run "$kdir" dkms --version 2>/dev/null | tr : -)
 		sum="$sum$kver: ok, ${ko#"$tree"/} ($dv, $where, $secs s)\n"
