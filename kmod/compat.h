@@ -9,7 +9,13 @@
 #define _NF_TPKT_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/skbuff.h>
 #include <net/genetlink.h>
+
+/* Since 6.12 the page fragment reference helpers have a header of their own. */
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#include <linux/skbuff_ref.h>
+#endif
 
 /*
  * Multicast groups restricted to CAP_NET_ADMIN in the user namespace that
@@ -36,6 +42,17 @@ static inline void nf_defrag_ipv4_disable(struct net *net)
 
 static inline void nf_defrag_ipv6_disable(struct net *net)
 {
+}
+#endif
+
+/* Before 6.5 a page fragment was filled in field by field. */
+#if KERNEL_VERSION(6, 5, 0) > LINUX_VERSION_CODE
+static inline void skb_frag_fill_page_desc(skb_frag_t *frag,
+					   struct page *page, int off, int size)
+{
+	__skb_frag_set_page(frag, page);
+	skb_frag_off_set(frag, off);
+	skb_frag_size_set(frag, size);
 }
 #endif
 

@@ -38,6 +38,8 @@ struct seg_ctx {
 	unsigned int dir;
 	unsigned int verdict;	/* NF_ACCEPT, NF_DROP or NF_STOLEN */
 	int err;
+	/* page fragments seg_writable() found or made this skb's own */
+	DECLARE_BITMAP(own, MAX_SKB_FRAGS);
 	unsigned int nev;
 	struct tpkt_anomaly ev[EVENTS_PER_SEGMENT];
 };
@@ -50,29 +52,87 @@ static const u8 *seg_read(const struct tpkt_seg *seg, u32 off, u32 n, u8 *buf)
 }
 
 /*
- * Make byte @off of the skb and its TCP header writable.  A byte in the
- * linear part: only as much of the head as reaches it is made private.  A
- * byte in a page fragment is written where it is when nobody else can see
- * the pages (not cloned, no shared or zero-copy fragments: as ESP does for
- * in-place encryption), which is the case for what a NIC receives.
- * Otherwise, e.g. a clone a local sender keeps for retransmission, the
- * whole skb is made private at once: pulling it up to each edit in turn
- * would copy a 64 KiB GSO packet once per TPKT in it.
+ * Give page fragment @i, which begins at byte @start of the skb, a page of
+ * its own with the same bytes.  Only that fragment is copied: making the
+ * whole skb private would pull a 64 KiB GSO packet into one high-order
+ * atomic allocation, which fails under memory pressure and drops the
+ * segment.  The old page's reference goes back the way it came (page pool
+ * or not); the new page is an ordinary one, which a page pool skb may hold.
  */
-static int seg_writable(struct sk_buff *skb, unsigned int thoff,
-			unsigned int off)
+static int frag_unshare(struct sk_buff *skb, unsigned int i,
+			unsigned int start)
 {
+	skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+	unsigned int size = skb_frag_size(frag);
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	page = alloc_pages(GFP_ATOMIC | __GFP_NOWARN | (order ? __GFP_COMP : 0),
+			   order);
+	if (!page)
+		return -ENOMEM;
+	if (skb_copy_bits(skb, start, page_address(page), size)) {
+		__free_pages(page, order);
+		return -EFAULT;
+	}
+	skb_frag_unref(skb, i);
+	skb_frag_fill_page_desc(frag, page, 0, size);
+	return 0;
+}
+
+/*
+ * Make byte @off of the skb of @c and its TCP header writable.  A byte in
+ * the linear part: only as much of the head as reaches it is made private.
+ * A byte in a page fragment is written where it is only when the page is
+ * this skb's alone: page_count() 1 and no clone sharing the fragment
+ * array.  Anything else may be read by someone else later: a clone kept
+ * for retransmission by a local sender, or (ip_forward() having already
+ * un-cloned the head with skb_cow()) the pages an AF_PACKET socket, tc
+ * mirred, TEE or netem's duplicate still refer to.  That fragment gets a
+ * private copy, once per skb.
+ */
+static int seg_writable(struct seg_ctx *c, unsigned int off)
+{
+	struct sk_buff *skb = c->skb;
+	unsigned int i, start, end;
+	skb_frag_t *frag;
 	int err;
 
 	if (off < skb_headlen(skb))
 		return skb_ensure_writable(skb, off + 1);
-	err = skb_ensure_writable(skb, thoff + sizeof(struct tcphdr));
+	err = skb_ensure_writable(skb, c->thoff + sizeof(struct tcphdr));
 	if (err)
 		return err;
-	if (!skb_cloned(skb) && !skb_has_shared_frag(skb) && !skb_zcopy(skb) &&
-	    !skb_has_frag_list(skb))
+	if (off < skb_headlen(skb))
 		return 0;
-	return skb_ensure_writable(skb, skb->len);
+	if (skb_has_frag_list(skb) || skb_zcopy(skb))
+		return skb_ensure_writable(skb, skb->len);
+	/* a fragment array shared by clones is not ours to change */
+	if (skb_cloned(skb)) {
+		err = pskb_expand_head(skb, 0, 0, GFP_ATOMIC);
+		if (err)
+			return err;
+	}
+	start = skb_headlen(skb);
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++, start = end) {
+		frag = &skb_shinfo(skb)->frags[i];
+		end = start + skb_frag_size(frag);
+		if (off >= end)
+			continue;
+		if (test_bit(i, c->own))
+			return 0;
+		if (!skb_frag_page(frag))
+			return -EFAULT;	/* not readable memory */
+		if (page_count(skb_frag_page(frag)) != 1 ||
+		    skb_has_shared_frag(skb)) {
+			err = frag_unshare(skb, i, start);
+			if (err)
+				return err;
+		}
+		__set_bit(i, c->own);
+		return 0;
+	}
+	return -EFAULT;
 }
 
 /*
@@ -94,7 +154,7 @@ static void seg_edit(void *ctx, u32 seg_off, u8 val)
 
 	if (c->err)
 		return;
-	c->err = seg_writable(skb, c->thoff, off);
+	c->err = seg_writable(c, off);
 	if (c->err)
 		return;
 	if (off < skb_headlen(skb)) {
@@ -352,7 +412,7 @@ static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 		nf_tpkt_event(tn, c->where, key, src, &c->ev[i]);
 	if (c->err && c->verdict == NF_ACCEPT) {
 		/* could not edit: the sender retransmits, then it can */
-		nf_tpkt_count(tn, NF_TPKT_CTR_DROPS);
+		nf_tpkt_count(tn, NF_TPKT_CTR_EDIT_DROPS);
 		c->verdict = NF_DROP;
 	}
 	return FED;

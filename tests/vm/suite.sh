@@ -336,19 +336,19 @@ t_netem() {
 	[ "$(result "$OUT/server.out" reserved_nonzero)" = 0 ] || ok=1
 	[ "$(result "$OUT/server.out" digest)" = "$(result "$OUT/client.out" tx_digest)" ] || ok=1
 	log "ooo $(stat gw ooo) ooo_drops $(stat gw ooo_drops) rexmits $(stat gw rexmits) drops $(stat gw drops)" \
+	    "edit_drops $(stat gw edit_drops)" \
 	    "edits $(stat gw edits) tpkts $(stat gw tpkts) rexmit_unfixed $(stat gw rexmit_unfixed)"
 	[ "$(stat gw rexmits)" -gt 0 ] || ok=1
 	# reordering was seen and handled by dropping (ooo drop), which is
 	# not counted as a drop for a malformed frame
 	[ "$(stat gw ooo)" -gt 0 ] && [ "$(stat gw ooo_drops)" -gt 0 ] || ok=1
-	# A duplicate netem made is a clone; fixing a byte in its page frags
-	# makes the module copy the whole GSO packet into one atomic
-	# allocation, which most likely is what fails now and then under
-	# emulation (silently: kmalloc_reserve() asks with __GFP_NOWARN).
-	# The segment is dropped and resent, counted in drops: 1, in 2 of 13
-	# runs on 2026-12-04, the data intact.  Unsharing only the page is
-	# issue 17's; more than two is a failure.
-	[ "$(stat gw drops)" -le 2 ] || ok=1
+	[ "$(stat gw drops)" = 0 ] || ok=1
+	# A fix that finds no memory for its private copy of a page drops
+	# the segment for the sender to resend: edit_drops, not drops.  Until
+	# both were one counter, drops 1 came in about one run in six on 6.12
+	# and 7.3 under emulation (2026-12-04, cause not caught, data
+	# intact); more than two edit drops is a failure.
+	[ "$(stat gw edit_drops)" -le 2 ] || ok=1
 	gw_set ooo hold
 	[ "$(stat gw desyncs)" = 0 ] || ok=1
 	[ "$(stat gw edits)" -ge "$(result "$OUT/client.out" tx_tpkts)" ] || ok=1

@@ -302,8 +302,8 @@ enum nf_tpkt_full {
  * @NF_TPKT_CTR_TPKTS: TPKT headers parsed.
  * @NF_TPKT_CTR_EDITS: bytes rewritten by fix actions (retransmissions
  *	included).
- * @NF_TPKT_CTR_DROPS: segments dropped by a drop action, a fail-closed
- *	table or an edit that could not be made (see NF_TPKT_CTR_OOO_DROPS).
+ * @NF_TPKT_CTR_DROPS: segments dropped by a drop action or a fail-closed
+ *	table (see NF_TPKT_CTR_OOO_DROPS and NF_TPKT_CTR_EDIT_DROPS).
  * @NF_TPKT_CTR_DESYNCS: directions that lost framing.
  * @NF_TPKT_CTR_RESYNCS: directions that found framing again (loose pickup).
  * @NF_TPKT_CTR_OOO: segments that arrived ahead of a gap.
@@ -329,6 +329,9 @@ enum nf_tpkt_full {
  * @NF_TPKT_CTR_URGENT: segments with the URG flag (urgent data leaves the
  *	stream a BSD socket's application reads): counted in monitor, URG and
  *	the urgent pointer cleared in normalize, dropped in enforce.
+ * @NF_TPKT_CTR_EDIT_DROPS: segments dropped because a fix could not be
+ *	written (no memory for a private copy of the bytes); the sender
+ *	retransmits them.  Not in NF_TPKT_CTR_DROPS.
  */
 enum nf_tpkt_counter {
 	NF_TPKT_CTR_PACKETS,
@@ -352,6 +355,7 @@ enum nf_tpkt_counter {
 	NF_TPKT_CTR_OOO_HELD,
 	NF_TPKT_CTR_OOO_DROPS,
 	NF_TPKT_CTR_URGENT,
+	NF_TPKT_CTR_EDIT_DROPS,
 	__NF_TPKT_CTR_MAX
 };
 #define NF_TPKT_CTR_MAX (__NF_TPKT_CTR_MAX - 1)
