@@ -12,28 +12,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export SNAP7_DIR=${SNAP7_DIR:-/opt/nf_tpkt-deps/snap7/node_modules/node-snap7}
 tmp=$(mktemp -d /tmp/snap7-selftest.XXXXXX)
-pass=0 fail=0
-srv_pid=
-
-ok()  { echo "PASS: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-	if [ -n "$srv_pid" ] && kill -0 "$srv_pid" 2>/dev/null; then
-		kill -TERM "$srv_pid" 2>/dev/null
-		timeout 5 tail --pid="$srv_pid" -f /dev/null 2>/dev/null ||
-			kill -KILL "$srv_pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
 
 # The last "SNAP7 ..." line of a client output file.
 snap7_line() { grep '^SNAP7 ' "$1" | tail -n1; }
@@ -63,21 +43,11 @@ else
 fi
 
 # 2. a free port: the kernel picks one, we release it and reuse the number.
-port=$(timeout 10 node -e '
-	const s = require("net").createServer().listen(0, "127.0.0.1",
-		() => { console.log(s.address().port); s.close(); });')
+port=$(free_port)
 if [[ $port =~ ^[0-9]+$ ]]; then ok "free port $port"; else bad "free port"; finish; fi
 
 # 3. server up: READY on stdout and the port listening
-timeout 300 node "$here/server.js" "$port" --addr 127.0.0.1 \
-	>"$tmp/server.out" 2>"$tmp/server.err" &
-srv_pid=$!
-for _ in $(seq 100); do
-	grep -q '^READY' "$tmp/server.out" 2>/dev/null && break
-	kill -0 "$srv_pid" 2>/dev/null || break
-	sleep 0.1
-done
-if grep -q '^READY' "$tmp/server.out" &&
+if server server "$port" &&
    timeout 5 ss -Hltn "sport = :$port" | grep -q "127.0.0.1:$port"; then
 	ok "server READY on 127.0.0.1:$port ($(head -n1 "$tmp/server.out"))"
 else
@@ -85,6 +55,7 @@ else
 	bad "server READY on 127.0.0.1:$port"
 	finish
 fi
+srv_pid=${pids[-1]}
 
 # 4. default run: every single-PDU size, the split boundaries, multi-PDU sizes
 if run_client default ok 127.0.0.1 --port "$port" && [[ $line == *" pdu=480 "* ]]; then
@@ -130,10 +101,7 @@ if run_client nodb fail 127.0.0.1 --port "$port" --db 2 --sizes 1; then
 else
 	bad "client reports status=fail for an unregistered DB2"
 fi
-closed=$(timeout 10 node -e '
-	const s = require("net").createServer().listen(0, "127.0.0.1",
-		() => { console.log(s.address().port); s.close(); });')
-if run_client closed fail 127.0.0.1 --port "$closed" --timeout 20; then
+if run_client closed fail 127.0.0.1 --port "$(free_port)" --timeout 20; then
 	ok "client reports status=fail for a closed port"
 else
 	bad "client reports status=fail for a closed port"
@@ -148,7 +116,6 @@ if [ "$rc" -eq 0 ]; then
 fi
 if [ "$rc" -eq 0 ]; then
 	ok "server exits 0 on SIGTERM"
-	srv_pid=
 else
 	bad "server exits 0 on SIGTERM (rc=$rc)"
 fi
