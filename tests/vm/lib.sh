@@ -184,9 +184,30 @@ show_peers() {
 	log "server rc $SERVER_RC: $(tail -n 3 "$OUT/server.out" | tr '\n' ' ')"
 }
 
-# result FILE KEY: value of KEY= in the first RESULT line of FILE.
+# results FILE KEY...: for every RESULT line of FILE a line of the values
+# of its KEY=... words, in the order asked, "-" for a key it lacks.
+results() {
+	local f=$1
+	shift
+	awk -v keys="$*" '
+		BEGIN { nk = split(keys, k, " ") }
+		/^RESULT/ {
+			for (i = 1; i <= nk; i++) {
+				v = "-"
+				for (j = 2; j <= NF; j++)
+					if (index($j, k[i] "=") == 1) {
+						v = substr($j, length(k[i]) + 2)
+						break
+					}
+				printf "%s%s", v, i < nk ? " " : "\n"
+			}
+		}' "$f"
+}
+
+# result FILE KEY: value of KEY= in the first RESULT line of FILE, empty
+# if it has none.
 result() {
-	awk -v k="$2=" '/^RESULT/ { for (i = 2; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1); exit }' "$1"
+	results "$1" "$2" | awk 'NR == 1 && $0 != "-" { print } { exit }'
 }
 
 # Kernel log check: anything a kernel developer would call a bug.  A debug

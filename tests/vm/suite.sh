@@ -258,9 +258,7 @@ segmentation_matrix() {
 			ok=1
 		fi
 		i=$((i + 1))
-	done < <(awk '
-		function val(k,   j) { for (j = 2; j <= NF; j++) if (index($j, k "=") == 1) return substr($j, length(k) + 2); return "-" }
-		/^RESULT/ { print val("status"), val("reserved_nonzero"), val("digest") }' "$OUT/server.out" | head -n $n)
+	done < <(results "$OUT/server.out" status reserved_nonzero digest | head -n $n)
 	# a connection the server never saw fails too
 	for ((; i < n; i++)); do
 		log "the server saw no connection $((i + 1))"
