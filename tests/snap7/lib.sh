@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0 OR MIT
+# SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash disable=SC2154  # $tmp and $here are the caller's
 # Sourced by the loopback self-tests of the S7 peers (selftest.sh,
 # nodes7_selftest.sh): PASS/FAIL counting, the servers they start and stop,
