@@ -27,6 +27,7 @@
 #define DF_PENDING	(DF_PEND_RES | DF_PEND_OVER | DF_PEND_LI)
 #define DF_LI_BAD	0x0080	/* LI unusable: do not parse past the code */
 #define DF_PREF		0x0100	/* preferred maximum TPDU size (0xf0) seen */
+#define DF_FIN		0x0800	/* FIN seen: it takes a sequence number */
 
 /* Parameter parser states (->pstate). */
 enum { PS_CODE, PS_LEN, PS_VALUE, PS_SKIP };
@@ -791,6 +792,11 @@ bool tpkt_dir_tracked(const struct tpkt_flow *f, unsigned int dir)
 	return (f->dir[dir].flags & (DF_SYNCED | DF_CLOSED)) == DF_SYNCED;
 }
 
+bool tpkt_dir_reset(const struct tpkt_flow *f, unsigned int dir)
+{
+	return f->dir[dir].flags & DF_CLOSED;
+}
+
 bool tpkt_dir_desynced(const struct tpkt_flow *f, unsigned int dir)
 {
 	return f->dir[dir].flags & DF_DESYNC;
@@ -860,6 +866,27 @@ static noinline int gap(struct run *r, u32 s)
 }
 
 /*
+ * Whether the receiver takes RST @seg of direction @d (reverse @rev) for
+ * one (RFC 5961 3.2): only at exactly the sequence number it expects
+ * next, which is the sender's next, this direction's frontier (plus one
+ * for its FIN).  Anywhere else in its window an RST earns a challenge ACK,
+ * outside it nothing; either way the connection goes on, and so must its
+ * normalization.  A direction that never sent anything answers the other's
+ * SYN or data: then its RST must acknowledge exactly all of that (RFC 793,
+ * SYN-SENT).  A blind attacker has to guess one number in 2^32.
+ */
+static bool rst_acceptable(const struct tpkt_dir *d, const struct tpkt_dir *rev,
+			   const struct tpkt_seg *seg)
+{
+	u32 s = seg->seq - d->isn;
+
+	if (d->flags & DF_SYNCED)
+		return s == d->next || ((d->flags & DF_FIN) && s == d->next + 1);
+	return (seg->flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED) &&
+	       seg->ack - rev->isn == rev->next;
+}
+
+/*
  * Everything but the next in-order segment of a direction parsed
  * normally: handshake, reset, pickup, resynchronisation, retransmission,
  * reordering.  Returns true with the segment offsets left to parse in
@@ -874,7 +901,10 @@ static noinline bool segment_slow(struct run *r, const struct tpkt_seg *seg)
 	u32 seq = seg->seq, s, e;
 
 	if (seg->flags & TPKT_SEG_RST) {
-		d->flags |= DF_CLOSED;
+		if (rst_acceptable(d, &r->f->dir[!run_dir(r)], seg))
+			d->flags |= DF_CLOSED;
+		else
+			tpkt_count_inc(cnt->ctr[NF_TPKT_CTR_RSTS_IGNORED]);
 		return false;
 	}
 	if (seg->flags & TPKT_SEG_SYN) {
@@ -955,7 +985,11 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 	struct run r;
 	bool next;
 
-	if ((flags & TPKT_SEG_ACK) && (rev->flags & DF_SYNCED))
+	if (flags & TPKT_SEG_FIN)
+		d->flags |= DF_FIN;
+	/* an RST's ACK is not judged: it must not move anything */
+	if ((flags & (TPKT_SEG_ACK | TPKT_SEG_RST)) == TPKT_SEG_ACK &&
+	    (rev->flags & DF_SYNCED))
 		dir_acked(rev, seg->ack - rev->isn);
 	next = !(flags & (TPKT_SEG_SYN | TPKT_SEG_RST)) && end &&
 	       (d->flags & (DF_SYNCED | DF_CLOSED | DF_POISON | DF_DESYNC)) ==

@@ -385,9 +385,10 @@ static int flow_feed(struct seg_ctx *c, const struct nf_tpkt_policy *pol,
 	f->packets[c->dir]++;
 	if (seg.flags & TPKT_SEG_FIN)
 		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_FIN(c->dir));
-	if (seg.flags & TPKT_SEG_RST)
-		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_RST);
 	v = tpkt_flow_segment(&f->eng, c->dir, &env, &seg);
+	/* only an RST the receiver takes ends the flow (RFC 5961) */
+	if ((seg.flags & TPKT_SEG_RST) && tpkt_dir_reset(&f->eng, c->dir))
+		WRITE_ONCE(f->fin, f->fin | NF_TPKT_FLOW_RST);
 	if (v == TPKT_HOLD && pol->mode == NF_TPKT_MODE_MONITOR) {
 		/* monitor passes it; a copy waits for the gap */
 		if (!state || !nf_tpkt_hold_copy(tn, f, c->skb, c->thoff,

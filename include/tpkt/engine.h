@@ -254,6 +254,8 @@ int tpkt_flow_segment(struct tpkt_flow *f, unsigned int dir,
 bool tpkt_dir_tracked(const struct tpkt_flow *f, unsigned int dir);
 /* Whether direction @dir lost its framing (and has not found it again). */
 bool tpkt_dir_desynced(const struct tpkt_flow *f, unsigned int dir);
+/* Whether an RST the receiver takes for one ended the direction. */
+bool tpkt_dir_reset(const struct tpkt_flow *f, unsigned int dir);
 /* Whether direction @dir is dropping everything (a drop action fired). */
 bool tpkt_dir_blocked(const struct tpkt_flow *f, unsigned int dir);
 /* Stream bytes of direction @dir parsed so far, modulo 2^32. */

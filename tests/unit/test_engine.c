@@ -1211,6 +1211,78 @@ static void test_fin_and_rst(void **state)
 	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_UNTRACKED], 1);
 }
 
+/*
+ * RFC 5961: only an RST at exactly the next sequence number ends a
+ * direction; one elsewhere (blind, or in the window) passes, is counted,
+ * and normalization goes on.
+ */
+static void test_rst_sequence(void **state)
+{
+	static const u8 dt[] = { 3, 0, 0, 7, 2, 0xf0, 0x80 };
+	static const u8 dirty[] = { 3, 0x11, 0, 7, 2, 0xf0, 0x80 };
+	u8 out[sizeof(dirty)];
+
+	(void)state;
+	start(NF_TPKT_MODE_NORMALIZE);
+	assert_int_equal(feed_data(&F, 0, 0, dt, sizeof(dt), 0, NULL),
+			 TPKT_ACCEPT);
+	/* behind, ahead in the window, far away: all ignored */
+	assert_int_equal(feed_data(&F, 0, 3, NULL, 0, TPKT_SEG_RST, NULL),
+			 TPKT_ACCEPT);
+	assert_int_equal(feed_data(&F, 0, 1000, NULL, 0, TPKT_SEG_RST, NULL),
+			 TPKT_ACCEPT);
+	assert_int_equal(feed_data(&F, 0, 0x80000000u, NULL, 0,
+				   TPKT_SEG_RST | TPKT_SEG_ACK, NULL),
+			 TPKT_ACCEPT);
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_RSTS_IGNORED], 3);
+	assert_true(tpkt_dir_tracked(&F.flow, 0));
+	assert_false(tpkt_dir_reset(&F.flow, 0));
+	feed_data(&F, 0, sizeof(dt), dirty, sizeof(dirty), 0, out);
+	assert_int_equal(out[1], 0);
+	/* at the next sequence number: ended */
+	feed_data(&F, 0, 2 * sizeof(dt), NULL, 0, TPKT_SEG_RST, NULL);
+	assert_true(tpkt_dir_reset(&F.flow, 0));
+	assert_false(tpkt_dir_tracked(&F.flow, 0));
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_RSTS_IGNORED], 3);
+}
+
+/* After its FIN a sender's next sequence number is one further. */
+static void test_rst_after_fin(void **state)
+{
+	static const u8 dt[] = { 3, 0, 0, 7, 2, 0xf0, 0x80 };
+
+	(void)state;
+	start(NF_TPKT_MODE_NORMALIZE);
+	feed_data(&F, 1, 0, dt, sizeof(dt), TPKT_SEG_FIN, NULL);
+	feed_data(&F, 1, sizeof(dt) + 2, NULL, 0, TPKT_SEG_RST, NULL);
+	assert_false(tpkt_dir_reset(&F.flow, 1));
+	feed_data(&F, 1, sizeof(dt) + 1, NULL, 0, TPKT_SEG_RST, NULL);
+	assert_true(tpkt_dir_reset(&F.flow, 1));
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_RSTS_IGNORED], 1);
+}
+
+/*
+ * A direction that sent nothing refuses the other's SYN: its RST must
+ * acknowledge exactly the SYN.
+ */
+static void test_rst_refusing_syn(void **state)
+{
+	(void)state;
+	feed_init(&F, NF_TPKT_MODE_NORMALIZE, NULL, NF_TPKT_OOO_DROP,
+		  NF_TPKT_PICKUP_STRICT, 64);
+	feed_syn(&F, 0, 1000);
+	/* feed_data acknowledges stream offset 0 of the other direction */
+	F.isn[0] += 500;
+	feed_data(&F, 1, 0, NULL, 0, TPKT_SEG_RST | TPKT_SEG_ACK, NULL);
+	assert_false(tpkt_dir_reset(&F.flow, 1));
+	feed_data(&F, 1, 0, NULL, 0, TPKT_SEG_RST, NULL);
+	assert_false(tpkt_dir_reset(&F.flow, 1));
+	F.isn[0] -= 500;
+	feed_data(&F, 1, 0, NULL, 0, TPKT_SEG_RST | TPKT_SEG_ACK, NULL);
+	assert_true(tpkt_dir_reset(&F.flow, 1));
+	assert_int_equal(F.cnt.ctr[NF_TPKT_CTR_RSTS_IGNORED], 2);
+}
+
 /* A zero-window probe: one byte, old or new. */
 static void test_zero_window_probe(void **state)
 {
@@ -1372,6 +1444,9 @@ int main(void)
 		T(test_sequence_wrap),
 		T(test_syn_with_data),
 		T(test_fin_and_rst),
+		T(test_rst_sequence),
+		T(test_rst_after_fin),
+		T(test_rst_refusing_syn),
 		T(test_zero_window_probe),
 		T(test_pickup_strict_and_loose),
 		T(test_resync_loose),

@@ -7,6 +7,11 @@
                                     silence, write its TPKT view to OUT
   adversary.py urgent ADDR PORT     send a stream whose reserved byte 0x11
                                     hides behind urgent data
+  adversary.py rst_blind ADDR PORT  a clean TPKT, a forged RST far from the
+                                    receiver's window, then reserved 0x11
+  adversary.py rst_inwindow ADDR PORT
+                                    the same with the RST inside the window
+                                    but not at the next sequence number
 
 The receiver is an ordinary socket without SO_OOBINLINE, as applications
 use them: what it reads is what matters, not what went by on the wire.
@@ -15,6 +20,7 @@ lengths from offset 0, and how many of those have a reserved byte not 0.
 """
 import json
 import socket
+import struct
 import sys
 import time
 
@@ -70,10 +76,66 @@ def urgent(addr, port):
     s.close()
 
 
+def tcp_checksum(src, dst, seg):
+    data = (socket.inet_aton(src) + socket.inet_aton(dst) +
+            struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg)) + seg)
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def snd_nxt(sniff, sport):
+    """The sequence number after the last data this host sent from sport,
+    as seen leaving (a packet socket for ETH_P_ALL sees outgoing frames)."""
+    end = time.time() + 3
+    while time.time() < end:
+        frame = sniff.recv(65536)
+        ip = frame[14:]
+        if len(ip) < 40 or ip[0] >> 4 != 4 or ip[9] != socket.IPPROTO_TCP:
+            continue
+        ihl = (ip[0] & 15) * 4
+        tcp = ip[ihl:]
+        port, seq = struct.unpack("!H2xI", tcp[:8])
+        n = struct.unpack("!H", ip[2:4])[0] - ihl - (tcp[12] >> 4) * 4
+        if port == sport and n > 0:
+            return (seq + n) & 0xffffffff
+    sys.exit("did not see the segment leave")
+
+
+def rst(how, addr, port):
+    """The gateway must not take an RST for the end of the connection when
+    the receiver does not (RFC 5961): out of its window it is ignored, in
+    it but not at exactly RCV.NXT it earns a challenge ACK.  The real
+    connection goes on and sends reserved 0x11."""
+    sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                          socket.htons(0x0003))  # ETH_P_ALL: outgoing too
+    sniff.settimeout(3)
+    s = socket.create_connection((addr, port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    src, sport = s.getsockname()
+    s.send(bytes.fromhex("0300000702f080"))
+    nxt = snd_nxt(sniff, sport)
+    seq = (nxt + (1000 if how == "inwindow" else 0x80000000)) & 0xffffffff
+    hdr = struct.pack("!HHIIBBHHH", sport, port, seq, 0, 5 << 4, 0x04,
+                      0, 0, 0)
+    hdr = hdr[:16] + struct.pack("!H", tcp_checksum(src, addr, hdr)) + hdr[18:]
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    raw.sendto(hdr, (addr, 0))
+    time.sleep(0.3)
+    s.send(bytes.fromhex("0311000702f080"))
+    time.sleep(1)
+    s.close()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "urgent":
         urgent(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] in ("rst_blind", "rst_inwindow"):
+        rst(sys.argv[1][4:], sys.argv[2], int(sys.argv[3]))
     else:
-        sys.exit("usage: adversary.py serve PORT OUT | urgent ADDR PORT")
+        sys.exit("usage: adversary.py serve PORT OUT | TECHNIQUE ADDR PORT")

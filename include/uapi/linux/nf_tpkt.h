@@ -332,6 +332,9 @@ enum nf_tpkt_full {
  * @NF_TPKT_CTR_EDIT_DROPS: segments dropped because a fix could not be
  *	written (no memory for a private copy of the bytes); the sender
  *	retransmits them.  Not in NF_TPKT_CTR_DROPS.
+ * @NF_TPKT_CTR_RSTS_IGNORED: RSTs the receiver does not take for one
+ *	(RFC 5961: not at exactly the sequence number it expects next); they
+ *	pass, and neither close the flow nor end its normalization.
  */
 enum nf_tpkt_counter {
 	NF_TPKT_CTR_PACKETS,
@@ -356,6 +359,7 @@ enum nf_tpkt_counter {
 	NF_TPKT_CTR_OOO_DROPS,
 	NF_TPKT_CTR_URGENT,
 	NF_TPKT_CTR_EDIT_DROPS,
+	NF_TPKT_CTR_RSTS_IGNORED,
 	__NF_TPKT_CTR_MAX
 };
 #define NF_TPKT_CTR_MAX (__NF_TPKT_CTR_MAX - 1)

@@ -21,7 +21,7 @@ adversary_run() {
 	pid=$!
 	for _ in $(seq 100); do grep -q LISTENING "$OUT/adv-server.out" && break; sleep 0.1; done
 	ip netns exec cl timeout 30 python3 "$ADVERSARY" "$t" "$SV4" 102 ||
-		log "$t: sender exit $?"
+		log "$t: sender exit $?" >&2
 	wait $pid
 	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["reserved_nonzero"])' \
 		"$out" 2>/dev/null || echo missing
@@ -48,5 +48,8 @@ adversary_technique() {
 }
 
 t_adversary_urgent() { adversary_technique urgent urgent; }
+# An RST the receiver does not take must not end normalization.
+t_adversary_rst_blind() { adversary_technique rst_blind rsts_ignored; }
+t_adversary_rst_inwindow() { adversary_technique rst_inwindow rsts_ignored; }
 
-ALL_TESTS+=(adversary_urgent)
+ALL_TESTS+=(adversary_urgent adversary_rst_blind adversary_rst_inwindow)
