@@ -239,7 +239,7 @@ VM_TIER_TESTS ?= tools not_loaded field_report_off field_report_monitor \
 	segmentation_offloads_off netem snap7_normalize snap7_enforce \
 	adversary_urgent hostile_garbage flood_cap flood_fail_open \
 	flood_fail_closed concurrency unprivileged unload_under_traffic journal \
-	mirror_sees_wire adversary_rst_inwindow
+	mirror_sees_wire
 
 # DKMS's own build of the module for every kernel, natively, with the
 # dkms of each kernel's suite (tests/dkms/check_all.sh)

@@ -45,6 +45,16 @@ static inline void nf_defrag_ipv6_disable(struct net *net)
 }
 #endif
 
+/* Page pool pages in skbs, and skb->pp_recycle, came in 5.14. */
+static inline bool nf_tpkt_pp_recycle(const struct sk_buff *skb)
+{
+#if KERNEL_VERSION(5, 14, 0) > LINUX_VERSION_CODE
+	return false;
+#else
+	return skb->pp_recycle;
+#endif
+}
+
 /* Before 6.5 a page fragment was filled in field by field. */
 #if KERNEL_VERSION(6, 5, 0) > LINUX_VERSION_CODE
 static inline void skb_frag_fill_page_desc(skb_frag_t *frag,

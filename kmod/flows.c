@@ -171,7 +171,7 @@ static bool flow_expired(const struct nf_tpkt_flow *f, u32 now, u32 timeout)
 
 	if (fin & NF_TPKT_FLOW_RST)
 		linger = NF_TPKT_LINGER_RST;
-	else if ((fin & NF_TPKT_FLOW_FIN_BOTH) == NF_TPKT_FLOW_FIN_BOTH)
+	else if (nf_tpkt_flow_over(fin))
 		linger = NF_TPKT_LINGER_FIN;
 	if (linger > timeout)
 		linger = timeout;

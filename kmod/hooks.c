@@ -38,8 +38,6 @@ struct seg_ctx {
 	unsigned int dir;
 	unsigned int verdict;	/* NF_ACCEPT, NF_DROP or NF_STOLEN */
 	int err;
-	/* page fragments seg_writable() found or made this skb's own */
-	DECLARE_BITMAP(own, MAX_SKB_FRAGS);
 	unsigned int nev;
 	struct tpkt_anomaly ev[EVENTS_PER_SEGMENT];
 };
@@ -52,31 +50,59 @@ static const u8 *seg_read(const struct tpkt_seg *seg, u32 off, u32 n, u8 *buf)
 }
 
 /*
- * Give page fragment @i, which begins at byte @start of the skb, a page of
- * its own with the same bytes.  Only that fragment is copied: making the
+ * Give byte @off, in page fragment @i which begins at byte @start of the
+ * skb, a page of its own: the page-sized piece of the fragment around it
+ * is copied and takes its place, the rest stays where it is (the fragment
+ * splits in up to three).  So only order-0 memory is asked for: making the
  * whole skb private would pull a 64 KiB GSO packet into one high-order
- * atomic allocation, which fails under memory pressure and drops the
- * segment.  The old page's reference goes back the way it came (page pool
- * or not); the new page is an ordinary one, which a page pool skb may hold.
+ * atomic allocation, which fails under memory pressure, drops the segment,
+ * and may fail again for its retransmission.  A page pool skb (its
+ * fragment references are the pool's to count) or one without two free
+ * fragment slots gets the whole fragment copied instead.  The new page is
+ * an ordinary one, which a page pool skb may hold.
  */
 static int frag_unshare(struct sk_buff *skb, unsigned int i,
-			unsigned int start)
+			unsigned int start, unsigned int off)
 {
-	skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
-	unsigned int size = skb_frag_size(frag);
-	unsigned int order = get_order(size);
+	struct skb_shared_info *sh = skb_shinfo(skb);
+	skb_frag_t *frag = &sh->frags[i], old = *frag;
+	unsigned int size = skb_frag_size(&old), head = 0, len = size;
+	unsigned int tail, order, n;
 	struct page *page;
 
+	if (size > PAGE_SIZE && !nf_tpkt_pp_recycle(skb) &&
+	    sh->nr_frags + 2 <= MAX_SKB_FRAGS) {
+		head = rounddown(off - start, PAGE_SIZE);
+		len = min_t(unsigned int, size - head, PAGE_SIZE);
+	}
+	tail = size - head - len;
+	order = get_order(len);
 	page = alloc_pages(GFP_ATOMIC | __GFP_NOWARN | (order ? __GFP_COMP : 0),
 			   order);
 	if (!page)
 		return -ENOMEM;
-	if (skb_copy_bits(skb, start, page_address(page), size)) {
+	if (skb_copy_bits(skb, start + head, page_address(page), len)) {
 		__free_pages(page, order);
 		return -EFAULT;
 	}
-	skb_frag_unref(skb, i);
-	skb_frag_fill_page_desc(frag, page, 0, size);
+	/* the pieces left on the old page: the first keeps its reference */
+	n = !!head + !!tail;
+	if (!n)
+		skb_frag_unref(skb, i);
+	memmove(frag + 1 + n, frag + 1, (sh->nr_frags - i - 1) * sizeof(*frag));
+	sh->nr_frags += n;
+	if (head) {
+		skb_frag_size_set(frag, head);
+		frag++;
+	}
+	skb_frag_fill_page_desc(frag, page, 0, len);
+	if (tail) {
+		frag[1] = old;
+		skb_frag_off_add(&frag[1], head + len);
+		skb_frag_size_set(&frag[1], tail);
+		if (head)
+			__skb_frag_ref(&frag[1]);
+	}
 	return 0;
 }
 
@@ -88,8 +114,8 @@ static int frag_unshare(struct sk_buff *skb, unsigned int i,
  * array.  Anything else may be read by someone else later: a clone kept
  * for retransmission by a local sender, or (ip_forward() having already
  * un-cloned the head with skb_cow()) the pages an AF_PACKET socket, tc
- * mirred, TEE or netem's duplicate still refer to.  That fragment gets a
- * private copy, once per skb.
+ * mirred, TEE or netem's duplicate still refer to.  The piece around the
+ * byte gets a page of its own, which page_count() then finds private.
  */
 static int seg_writable(struct seg_ctx *c, unsigned int off)
 {
@@ -119,18 +145,12 @@ static int seg_writable(struct seg_ctx *c, unsigned int off)
 		end = start + skb_frag_size(frag);
 		if (off >= end)
 			continue;
-		if (test_bit(i, c->own))
-			return 0;
 		if (!skb_frag_page(frag))
 			return -EFAULT;	/* not readable memory */
-		if (page_count(skb_frag_page(frag)) != 1 ||
-		    skb_has_shared_frag(skb)) {
-			err = frag_unshare(skb, i, start);
-			if (err)
-				return err;
-		}
-		__set_bit(i, c->own);
-		return 0;
+		if (page_count(skb_frag_page(frag)) == 1 &&
+		    !skb_has_shared_frag(skb))
+			return 0;
+		return frag_unshare(skb, i, start, off);
 	}
 	return -EFAULT;
 }
@@ -247,8 +267,12 @@ static struct nf_tpkt_flow *flow_get(struct nf_tpkt_net *tn,
 
 	*verdict = NF_ACCEPT;
 	f = nf_tpkt_flow_find(tn, key);
-	if (f && opening && READ_ONCE(f->fin)) {
-		/* a new connection on the tuple of one that is closing */
+	if (f && opening && nf_tpkt_flow_over(READ_ONCE(f->fin))) {
+		/*
+		 * A new connection on the tuple of one that is over.  Not of
+		 * one half closed: its other half may still send, and a SYN
+		 * anyone can forge would end its tracking.
+		 */
 		nf_tpkt_flow_retire(tn, f);
 		f = NULL;
 	}
@@ -453,6 +477,23 @@ static void release_held(struct nf_tpkt_net *tn,
 }
 
 /*
+ * Whether the receiving TCP will find the segment's checksum right: one it
+ * discards must not steer the engine (a clean first copy with a bad
+ * checksum would make the real one, reserved byte 0x11, look like its
+ * retransmission).  What the device or GRO verified, and what a local
+ * sender has yet to sum (CHECKSUM_PARTIAL), costs nothing; the rest is
+ * summed here, as the receiver will (ip_forward() has turned
+ * CHECKSUM_COMPLETE into CHECKSUM_NONE by the forward hook).
+ */
+static bool seg_csum_ok(struct sk_buff *skb, const struct nf_hook_state *state,
+			unsigned int thoff)
+{
+	if (skb_csum_unnecessary(skb))
+		return true;
+	return !nf_checksum(skb, state->hook, thoff, IPPROTO_TCP, state->pf);
+}
+
+/*
  * The common part of both families: @thoff is the TCP header offset from
  * skb->data, @fn the hook function (to find its place in the chain again
  * for a segment held here).
@@ -476,6 +517,11 @@ static unsigned int tpkt_hook(struct nf_tpkt_net *tn,
 	len = skb->len - thoff - doff;
 	nf_tpkt_count(tn, NF_TPKT_CTR_PACKETS);
 	this_cpu_add(tn->stats->ctr[NF_TPKT_CTR_BYTES], len);
+	if (unlikely(!seg_csum_ok(skb, state, thoff))) {
+		/* the receiver drops it; enforce does so here */
+		nf_tpkt_count(tn, NF_TPKT_CTR_BAD_CHECKSUMS);
+		return pol->mode == NF_TPKT_MODE_ENFORCE ? NF_DROP : NF_ACCEPT;
+	}
 
 again:
 	f = flow_get(tn, pol, th, len, key, src, &verdict);

@@ -29,7 +29,7 @@ static const char *const counter_names[] = {
 	"ooo", "rexmits", "rexmit_unfixed", "pickups", "untracked",
 	"fragments", "flows_created", "flows_expired", "flows_evicted",
 	"flows_refused", "events_suppressed", "ooo_held", "ooo_drops",
-	"urgent", "edit_drops", "rsts_ignored",
+	"urgent", "edit_drops", "rsts_ignored", "bad_checksums",
 };
 
 static const char *const ooo_names[] = { "drop", "pass", "hold" };

@@ -63,6 +63,13 @@ struct nf_tpkt_key {
 #define NF_TPKT_FLOW_RST	4U
 #define NF_TPKT_FLOW_DEAD	8U	/* unlinked, waiting for RCU */
 
+/* Whether a connection with these ->fin bits is over: reset, or both FINs. */
+static inline bool nf_tpkt_flow_over(u8 fin)
+{
+	return (fin & NF_TPKT_FLOW_RST) ||
+	       (fin & NF_TPKT_FLOW_FIN_BOTH) == NF_TPKT_FLOW_FIN_BOTH;
+}
+
 struct nf_tpkt_flow {
 	struct rhash_head node;
 	struct nf_tpkt_key key;

@@ -42,6 +42,7 @@ static const char *const counter_help[] = {
 	[NF_TPKT_CTR_URGENT] = "Segments with urgent data: counted in monitor, URG cleared in normalize, dropped in enforce.",
 	[NF_TPKT_CTR_EDIT_DROPS] = "Segments dropped because a fix could not be written (no memory); the sender retransmits them.",
 	[NF_TPKT_CTR_RSTS_IGNORED] = "RSTs the receiver does not take for one (RFC 5961: not at exactly the next sequence number); they close nothing.",
+	[NF_TPKT_CTR_BAD_CHECKSUMS] = "Segments with a wrong TCP checksum, which the receiver discards: never parsed, dropped in enforce.",
 };
 _Static_assert(ARRAY_SIZE(counter_help) == __NF_TPKT_CTR_MAX, "counter help");
 

@@ -44,7 +44,7 @@ done
 s=$tmp/netns.prom
 grep -qx 'nf_tpkt_anomalies_total{netns="gw-1",check="tpkt-reserved"} 200' "$s" &&
 	grep -qx 'nf_tpkt_policy_info{netns="gw-1",mode="enforce",pickup="strict",ooo="drop",full="fail-open"} 1' "$s" &&
-	[ "$(grep -c '^# TYPE ' "$s")" = 28 ] && ok sample-content || ko sample-content
+	[ "$(grep -c '^# TYPE ' "$s")" = 29 ] && ok sample-content || ko sample-content
 grep -qx 'nf_tpkt_packets_total{netns="gw"} 18446744073709551615' "$tmp/max.prom" &&
 	ok sample-u64-max || ko sample-u64-max
 

@@ -65,7 +65,8 @@ static void test_counters(void **state)
 		    "rexmit_unfixed", "pickups", "untracked", "fragments",
 		    "flows_created", "flows_expired", "flows_evicted",
 		    "flows_refused", "events_suppressed", "ooo_held", "ooo_drops",
-		    "urgent", "edit_drops", "rsts_ignored");
+		    "urgent", "edit_drops", "rsts_ignored",
+		    "bad_checksums");
 }
 
 static void test_small_enums(void **state)

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Evasion techniques against nf_tpkt, with a real Linux receiver.
 
-  adversary.py serve PORT OUT       accept one connection, read what the
+  adversary.py serve PORT OUT [halfclose]
+                                    accept one connection (and close its
+                                    sending half at once), read what the
                                     application gets until EOF or 3 s of
                                     silence, write its TPKT view to OUT
   adversary.py urgent ADDR PORT     send a stream whose reserved byte 0x11
@@ -12,6 +14,12 @@
   adversary.py rst_inwindow ADDR PORT
                                     the same with the RST inside the window
                                     but not at the next sequence number
+  adversary.py bad_checksum ADDR PORT
+                                    a clean first copy of a TPKT with a bad
+                                    checksum, then the real one, reserved 0x11
+  adversary.py syn_halfclosed ADDR PORT
+                                    the server closes its half; a SYN on the
+                                    tuple, then reserved 0x11 in the other
 
 The receiver is an ordinary socket without SO_OOBINLINE, as applications
 use them: what it reads is what matters, not what went by on the wire.
@@ -37,13 +45,15 @@ def tpkt_view(data):
             "reserved_nonzero": sum(1 for h in hdrs if h["reserved"])}
 
 
-def serve(port, out):
+def serve(port, out, halfclose=False):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("0.0.0.0", port))
     ls.listen(1)
     print("LISTENING", flush=True)
     c, _ = ls.accept()
+    if halfclose:
+        c.shutdown(socket.SHUT_WR)
     c.settimeout(3)
     data = b""
     try:
@@ -89,7 +99,8 @@ def tcp_checksum(src, dst, seg):
 
 def snd_nxt(sniff, sport):
     """The sequence number after the last data this host sent from sport,
-    as seen leaving (a packet socket for ETH_P_ALL sees outgoing frames)."""
+    and the acknowledgment number it carried, as seen leaving (a packet
+    socket for ETH_P_ALL sees outgoing frames)."""
     end = time.time() + 3
     while time.time() < end:
         frame = sniff.recv(65536)
@@ -98,18 +109,30 @@ def snd_nxt(sniff, sport):
             continue
         ihl = (ip[0] & 15) * 4
         tcp = ip[ihl:]
-        port, seq = struct.unpack("!H2xI", tcp[:8])
+        port, seq, ack = struct.unpack("!H2xII", tcp[:12])
         n = struct.unpack("!H", ip[2:4])[0] - ihl - (tcp[12] >> 4) * 4
         if port == sport and n > 0:
-            return (seq + n) & 0xffffffff
+            return (seq + n) & 0xffffffff, ack
     sys.exit("did not see the segment leave")
 
 
-def rst(how, addr, port):
-    """The gateway must not take an RST for the end of the connection when
-    the receiver does not (RFC 5961): out of its window it is ignored, in
-    it but not at exactly RCV.NXT it earns a challenge ACK.  The real
-    connection goes on and sends reserved 0x11."""
+def forge(src, sport, addr, port, seq, ack, flags, payload=b"",
+          csum_ok=True):
+    """A TCP segment of our own making from src:sport, through a raw
+    socket (the kernel adds the IP header)."""
+    hdr = struct.pack("!HHIIBBHHH", sport, port, seq, ack, 5 << 4, flags,
+                      65535, 0, 0)
+    c = tcp_checksum(src, addr, hdr + payload) ^ (0 if csum_ok else 0x5555)
+    seg = hdr[:16] + struct.pack("!H", c) + hdr[18:] + payload
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    raw.sendto(seg, (addr, 0))
+    raw.close()
+
+
+def forged_between(addr, port, make):
+    """A connection that sends a clean TPKT, then what make(src, sport,
+    (next sequence number, acknowledgment number)) forges, then reserved
+    0x11 in a real segment."""
     sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                           socket.htons(0x0003))  # ETH_P_ALL: outgoing too
     sniff.settimeout(3)
@@ -117,13 +140,44 @@ def rst(how, addr, port):
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     src, sport = s.getsockname()
     s.send(bytes.fromhex("0300000702f080"))
-    nxt = snd_nxt(sniff, sport)
-    seq = (nxt + (1000 if how == "inwindow" else 0x80000000)) & 0xffffffff
-    hdr = struct.pack("!HHIIBBHHH", sport, port, seq, 0, 5 << 4, 0x04,
-                      0, 0, 0)
-    hdr = hdr[:16] + struct.pack("!H", tcp_checksum(src, addr, hdr)) + hdr[18:]
-    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
-    raw.sendto(hdr, (addr, 0))
+    make(src, sport, snd_nxt(sniff, sport))
+    time.sleep(0.3)
+    s.send(bytes.fromhex("0311000702f080"))
+    time.sleep(1)
+    s.close()
+
+
+def rst(how, addr, port):
+    """The gateway must not take an RST for the end of the connection when
+    the receiver does not (RFC 5961): out of its window it is ignored, in
+    it but not at exactly RCV.NXT it earns a challenge ACK.  The real
+    connection goes on and sends reserved 0x11."""
+    delta = 1000 if how == "inwindow" else 0x80000000
+    forged_between(addr, port, lambda src, sport, nxt: forge(
+        src, sport, addr, port, (nxt[0] + delta) & 0xffffffff, 0, 0x04))
+
+
+def bad_checksum(addr, port):
+    """A clean copy of the next TPKT with a bad TCP checksum, which the
+    receiver discards: the real one at the same sequence numbers carries
+    reserved 0x11 and must not pass for a retransmission of the first."""
+    forged_between(addr, port, lambda src, sport, nxt: forge(
+        src, sport, addr, port, nxt[0], nxt[1], 0x18,
+        bytes.fromhex("0300000702f080"), csum_ok=False))
+
+
+def syn_halfclosed(addr, port):
+    """The server has closed its half; the client's may still send.  A SYN
+    on the tuple (the receiver answers it with a challenge ACK) must not
+    end the tracking of the half that is still open."""
+    s = socket.create_connection((addr, port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    src, sport = s.getsockname()
+    s.send(bytes.fromhex("0300000702f080"))
+    s.settimeout(3)
+    if s.recv(1) != b"":
+        sys.exit("the server did not close its half")
+    forge(src, sport, addr, port, 0x12345678, 0, 0x02)
     time.sleep(0.3)
     s.send(bytes.fromhex("0311000702f080"))
     time.sleep(1)
@@ -132,10 +186,14 @@ def rst(how, addr, port):
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        serve(int(sys.argv[2]), sys.argv[3])
+        serve(int(sys.argv[2]), sys.argv[3], sys.argv[4:] == ["halfclose"])
     elif sys.argv[1] == "urgent":
         urgent(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] in ("rst_blind", "rst_inwindow"):
         rst(sys.argv[1][4:], sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "bad_checksum":
+        bad_checksum(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "syn_halfclosed":
+        syn_halfclosed(sys.argv[2], int(sys.argv[3]))
     else:
         sys.exit("usage: adversary.py serve PORT OUT | TECHNIQUE ADDR PORT")

@@ -335,6 +335,9 @@ enum nf_tpkt_full {
  * @NF_TPKT_CTR_RSTS_IGNORED: RSTs the receiver does not take for one
  *	(RFC 5961: not at exactly the sequence number it expects next); they
  *	pass, and neither close the flow nor end its normalization.
+ * @NF_TPKT_CTR_BAD_CHECKSUMS: segments whose TCP checksum is wrong, which
+ *	the receiver discards: never parsed, passed in monitor and normalize,
+ *	dropped in enforce.
  */
 enum nf_tpkt_counter {
 	NF_TPKT_CTR_PACKETS,
@@ -360,6 +363,7 @@ enum nf_tpkt_counter {
 	NF_TPKT_CTR_URGENT,
 	NF_TPKT_CTR_EDIT_DROPS,
 	NF_TPKT_CTR_RSTS_IGNORED,
+	NF_TPKT_CTR_BAD_CHECKSUMS,
 	__NF_TPKT_CTR_MAX
 };
 #define NF_TPKT_CTR_MAX (__NF_TPKT_CTR_MAX - 1)

@@ -18,8 +18,8 @@
 
 # mirror_exchange ADDR: one client connection with reserved 0x11 throughout
 mirror_exchange() {
-	exchange --send-bytes 70000 --pdu-size 700 --timeout 30 -- \
-		--connect "$1" --reserved all=0x11 --send-bytes 70000 \
+	exchange --send-bytes 35000 --pdu-size 700 --timeout 30 -- \
+		--connect "$1" --reserved all=0x11 --send-bytes 35000 \
 		--pdu-size 700 --timeout 30
 	[ $CLIENT_RC -eq 0 ] && [ $SERVER_RC -eq 0 ] || { show_peers; return 1; }
 	[ "$(result "$OUT/server.out" reserved_nonzero)" = 0 ] ||
@@ -28,7 +28,7 @@ mirror_exchange() {
 }
 
 t_mirror_sees_wire() {
-	local ok=0 ns=mir$$ cap=$OUT/mirror.pcap pid fam frames tpkts dirty good bad size
+	local ok=0 ns=mir$$ cap=$OUT/mirror.pcap pid fam dirty clean good bad size seen=
 	local -A sent
 	gw_set mode normalize check tpkt-reserved fix || return 1
 	"$TPKTCTL" -n gw stats reset >/dev/null
@@ -63,17 +63,26 @@ t_mirror_sees_wire() {
 	ip netns exec gw tc qdisc del dev g0 clsact
 	ip netns del $ns
 	[ "$(stat gw edits)" -ge $((sent[4] + sent[6])) ] || ok=1
-	# Every header the mirror saw is dirty, and it saw at least half of
-	# those sent (a lost frame hides the headers up to the next one).
-	for fam in 4 6; do
-		read -r frames tpkts dirty good bad < <(tpkt_frames "$cap" |
-			awk -v f=$fam '$1 == f { $1 = ""; print }')
-		log "mirror, IPv$fam: $tpkts TPKTs in $frames frames, $dirty dirty," \
+	# The headers in the mirror's frames, from their bytes, not from
+	# tshark's reassembly, which a frame the mirror lost (it is no
+	# reliable link: 6.12 lost some) stops for the rest of the stream:
+	# a DT of 700 bytes, "03 11 02 c3 02 f0" as sent, "03 00 02 c3 02 f0"
+	# if the fix leaked into it.
+	while read -r fam dirty clean good bad; do
+		log "mirror, IPv$fam: $dirty headers as sent, $clean fixed;" \
 		    "checksums $good good $bad bad; client sent ${sent[$fam]}"
-		[ $((${tpkts:-0} * 2)) -ge "${sent[$fam]:-1}" ] || ok=1
-		[ "${dirty:-x}" = "${tpkts:-y}" ] || ok=1
-		[ $fam = 4 ] || [ "${bad:-x}" = 0 ] || ok=1
-	done
+		[ $((dirty * 2)) -ge "${sent[$fam]:-1}" ] && [ "$clean" = 0 ] || ok=1
+		[ "$fam" = 4 ] || [ "$bad" = 0 ] || ok=1
+		seen="$seen$fam"
+	done < <(tshark -r "$cap" -o tcp.check_checksum:TRUE -Y 'tcp.len > 0' \
+			-T fields -e ip.version -e tcp.payload -e tcp.checksum.status \
+			2>/dev/null |
+		awk -F '\t' '{ v = $1; p = $2
+				d[v] += gsub(/031102c302f0/, "", p)
+				c[v] += gsub(/030002c302f0/, "", p)
+				if ($3 == 1) g[v]++; else b[v]++ }
+			END { for (v in d) print v, d[v], c[v], g[v] + 0, b[v] + 0 }')
+	[ "$seen" = 46 ] || [ "$seen" = 64 ] || { log "the mirror saw IPv${seen:-none}"; ok=1; }
 	return $ok
 }
 

@@ -16,7 +16,9 @@ adversary_run() {
 	local t=$1 mode=$2 out=$OUT/adv-$1-$2.json pid
 	gw_set mode "$mode" || return 1
 	rm -f "$out"
+	# shellcheck disable=SC2046  # no word or one
 	ip netns exec sv timeout 30 python3 "$ADVERSARY" serve 102 "$out" \
+		$([ "$t" = syn_halfclosed ] && echo halfclose) \
 		>"$OUT/adv-server.out" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do grep -q LISTENING "$OUT/adv-server.out" && break; sleep 0.1; done
@@ -51,5 +53,11 @@ t_adversary_urgent() { adversary_technique urgent urgent; }
 # An RST the receiver does not take must not end normalization.
 t_adversary_rst_blind() { adversary_technique rst_blind rsts_ignored; }
 t_adversary_rst_inwindow() { adversary_technique rst_inwindow rsts_ignored; }
+# Bytes the receiver throws away must not steer the engine.
+t_adversary_bad_checksum() { adversary_technique bad_checksum bad_checksums; }
+# A SYN on a half-closed connection's tuple must not end its tracking: the
+# fix shows in the anomaly count.
+t_adversary_syn_halfclosed() { adversary_technique syn_halfclosed tpkt-reserved; }
 
-ALL_TESTS+=(adversary_urgent adversary_rst_blind adversary_rst_inwindow)
+ALL_TESTS+=(adversary_urgent adversary_rst_blind adversary_rst_inwindow
+	    adversary_bad_checksum adversary_syn_halfclosed)
