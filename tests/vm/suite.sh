@@ -676,7 +676,8 @@ CR = bytes.fromhex("0300001611e00000000100c0010ac1020100c2020102")
 for i in range(2):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("10.11.0.2", 40102))
+    # above the ephemeral range (32768-60999): no earlier connection has it
+    s.bind(("10.11.0.2", 61102))
     s.settimeout(5)
     s.connect(("10.12.0.2", 102))
     s.sendall(CR)
