@@ -121,16 +121,16 @@ static int seg_writable(struct seg_ctx *c, unsigned int off)
 {
 	struct sk_buff *skb = c->skb;
 	unsigned int i, start, end;
+	struct page *page;
 	skb_frag_t *frag;
 	int err;
 
 	if (off < skb_headlen(skb))
 		return skb_ensure_writable(skb, off + 1);
+	/* pulls no further than the TCP header: @off stays in the fragments */
 	err = skb_ensure_writable(skb, c->thoff + sizeof(struct tcphdr));
 	if (err)
 		return err;
-	if (off < skb_headlen(skb))
-		return 0;
 	if (skb_has_frag_list(skb) || skb_zcopy(skb))
 		return skb_ensure_writable(skb, skb->len);
 	/* a fragment array shared by clones is not ours to change */
@@ -145,10 +145,10 @@ static int seg_writable(struct seg_ctx *c, unsigned int off)
 		end = start + skb_frag_size(frag);
 		if (off >= end)
 			continue;
-		if (!skb_frag_page(frag))
+		page = skb_frag_page(frag);
+		if (!page)
 			return -EFAULT;	/* not readable memory */
-		if (page_count(skb_frag_page(frag)) == 1 &&
-		    !skb_has_shared_frag(skb))
+		if (page_count(page) == 1 && !skb_has_shared_frag(skb))
 			return 0;
 		return frag_unshare(skb, i, start, off);
 	}
