@@ -130,9 +130,9 @@ def forge(src, sport, addr, port, seq, ack, flags, payload=b"",
 
 
 def forged_between(addr, port, make):
-    """A connection that sends a clean TPKT, then what make(src, sport,
-    (next sequence number, acknowledgment number)) forges, then reserved
-    0x11 in a real segment."""
+    """A connection that sends a clean TPKT, then what make(s, src, sport,
+    (next sequence number, acknowledgment number)) forges (s the client's
+    socket), then reserved 0x11 in a real segment."""
     sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                           socket.htons(0x0003))  # ETH_P_ALL: outgoing too
     sniff.settimeout(3)
@@ -140,7 +140,7 @@ def forged_between(addr, port, make):
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     src, sport = s.getsockname()
     s.send(bytes.fromhex("0300000702f080"))
-    make(src, sport, snd_nxt(sniff, sport))
+    make(s, src, sport, snd_nxt(sniff, sport))
     time.sleep(0.3)
     s.send(bytes.fromhex("0311000702f080"))
     time.sleep(1)
@@ -153,7 +153,7 @@ def rst(how, addr, port):
     it but not at exactly RCV.NXT it earns a challenge ACK.  The real
     connection goes on and sends reserved 0x11."""
     delta = 1000 if how == "inwindow" else 0x80000000
-    forged_between(addr, port, lambda src, sport, nxt: forge(
+    forged_between(addr, port, lambda s, src, sport, nxt: forge(
         src, sport, addr, port, (nxt[0] + delta) & 0xffffffff, 0, 0x04))
 
 
@@ -161,7 +161,7 @@ def bad_checksum(addr, port):
     """A clean copy of the next TPKT with a bad TCP checksum, which the
     receiver discards: the real one at the same sequence numbers carries
     reserved 0x11 and must not pass for a retransmission of the first."""
-    forged_between(addr, port, lambda src, sport, nxt: forge(
+    forged_between(addr, port, lambda s, src, sport, nxt: forge(
         src, sport, addr, port, nxt[0], nxt[1], 0x18,
         bytes.fromhex("0300000702f080"), csum_ok=False))
 
@@ -170,18 +170,13 @@ def syn_halfclosed(addr, port):
     """The server has closed its half; the client's may still send.  A SYN
     on the tuple (the receiver answers it with a challenge ACK) must not
     end the tracking of the half that is still open."""
-    s = socket.create_connection((addr, port))
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    src, sport = s.getsockname()
-    s.send(bytes.fromhex("0300000702f080"))
-    s.settimeout(3)
-    if s.recv(1) != b"":
-        sys.exit("the server did not close its half")
-    forge(src, sport, addr, port, 0x12345678, 0, 0x02)
-    time.sleep(0.3)
-    s.send(bytes.fromhex("0311000702f080"))
-    time.sleep(1)
-    s.close()
+    def make(s, src, sport, nxt):
+        s.settimeout(3)
+        if s.recv(1) != b"":
+            sys.exit("the server did not close its half")
+        forge(src, sport, addr, port, 0x12345678, 0, 0x02)
+
+    forged_between(addr, port, make)
 
 
 if __name__ == "__main__":
